@@ -1,0 +1,204 @@
+"""The composition root and the command line of the mentoring bot.
+
+``python app.py`` serves Slack (``POST /slack/events``), Teams (``POST /api/messages``),
+``GET /healthz`` and, with no platform credentials, the local web chat at ``/``.
+``python app.py --help`` lists the other commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.delivery import Sender
+from bot.engine import Engine
+from bot.model import Platform
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import Database
+from storage.programmes import seed_default_programme
+
+log = logging.getLogger("mentoring")
+
+DB_KEY = web.AppKey("db", Database)
+ENGINE_KEY = web.AppKey("engine", Engine)
+
+
+@dataclass
+class Runtime:
+    """Everything built from the settings, shared by the server and the commands."""
+
+    settings: Settings
+    db: Database
+    engine: Engine
+    # Adapters register how to reach people proactively (used by the outbox worker).
+    senders: dict[Platform, Sender] = field(default_factory=dict)
+    # Long-running jobs started with the server (scheduler, outbox worker, Socket Mode).
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Open the database, apply migrations, seed the default programme, build the engine."""
+    db = Database(settings.async_database_url)
+    if migrate:
+        await db.migrate()
+    if settings.mentoring_seed_programme:
+        async with db.session() as session:
+            seeded = await seed_default_programme(session, settings.mentoring_seed_programme_name)
+        if seeded is not None:
+            log.info("created the default programme %r", seeded.name)
+    engine = Engine(db, settings)
+    return Runtime(settings=settings, db=db, engine=engine)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 otherwise."""
+    db = request.app[DB_KEY]
+    if await db.healthy():
+        return web.json_response({"status": "ok", "database": "ok"})
+    return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+
+
+def build_web_app(runtime: Runtime) -> web.Application:
+    """The one aiohttp application with every enabled adapter mounted on it."""
+    app = web.Application(client_max_size=1024 * 1024)
+    app[DB_KEY] = runtime.db
+    app[ENGINE_KEY] = runtime.engine
+    app.router.add_get("/healthz", healthz)
+    for mount in _adapter_mounts():
+        mount(app, runtime)
+
+    async def close_db(_app: web.Application) -> None:
+        await runtime.db.close()
+
+    app.on_cleanup.append(close_db)
+    return app
+
+
+def _adapter_mounts() -> list[Callable[[web.Application, Runtime], None]]:
+    """Each adapter's ``mount(app, runtime)``; an adapter mounts only when it is enabled."""
+    mounts: list[Callable[[web.Application, Runtime], None]] = []
+    for name in ("adapters.slack.glue", "adapters.teams.glue", "adapters.local.glue"):
+        try:
+            module = __import__(name, fromlist=["mount"])
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue  # that adapter is not built yet
+            raise
+        mounts.append(module.mount)
+    return mounts
+
+
+async def serve(settings: Settings) -> None:
+    """Run the server until interrupted."""
+    runtime = await build_runtime(settings)
+    app = build_web_app(runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("listening on http://%s:%s", settings.host, settings.port)
+    tasks = [asyncio.create_task(job()) for job in runtime.background]
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await runner.cleanup()
+
+
+async def tick(settings: Settings, now: datetime) -> dict[str, int]:
+    """One scheduler pass as if at ``now``, then drain the outbox."""
+    from bot.sweeps import run_sweeps
+
+    runtime = await build_runtime(settings)
+    try:
+        return await run_sweeps(runtime.engine, now)
+    finally:
+        await runtime.db.close()
+
+
+async def migrate_only(settings: Settings) -> None:
+    """Apply migrations and exit."""
+    db = Database(settings.async_database_url)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+
+
+def _parse_now(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 date-time (e.g. 2026-12-01T10:00:00+01:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone offset, e.g. +01:00 or Z")
+    return parsed
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Mentoring bot for Slack, Microsoft Teams and a local web chat. "
+        "With no command, serve HTTP on HOST:PORT.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("serve", help="serve HTTP (the default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    t = sub.add_parser("tick", help="run one scheduler pass as if at --now, drain the outbox")
+    t.add_argument("--now", type=_parse_now, required=False, help="ISO 8601 time with offset")
+    for extra in _extra_commands():
+        extra(sub)
+    return p
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """Commands contributed by features (matching, export, Teams package)."""
+    from bot.cli import COMMANDS
+
+    return [c.register for c in COMMANDS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or "serve"
+    try:
+        if command == "serve":
+            asyncio.run(serve(settings))
+        elif command == "migrate":
+            asyncio.run(migrate_only(settings))
+        elif command == "tick":
+            from storage.types import utcnow
+
+            counts = asyncio.run(tick(settings, args.now or utcnow()))
+            print(" ".join(f"{k}={v}" for k, v in counts.items()) or "nothing due")
+        else:
+            from bot.cli import run_command
+
+            return asyncio.run(run_command(command, args, settings))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

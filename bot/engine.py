@@ -1,0 +1,162 @@
+"""The engine: one inbound event in, a list of intents out. It never sends anything itself.
+
+Messages to other people (``SendDirect``) are written to the outbox in the same
+transaction as the change that caused them, and sent later by the outbox worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import features  # noqa: F401  (registers every command, action and form)
+from bot.i18n import LANGUAGES, normalize_locale, translator
+from bot.model import (
+    Action,
+    Command,
+    Event,
+    FormSubmission,
+    HomeOpened,
+    Intent,
+    MemberJoined,
+    PlainMessage,
+    Reply,
+    SendDirect,
+)
+from bot.replies import error_message, text_message
+from bot.routing import ROUTES, Context, Routes, command_words
+from bot.serialize import to_data
+from bot.settings import Settings
+from storage import outbox
+from storage.db import Database
+from storage.events import first_delivery
+from storage.people import upsert_person
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """The platform-neutral bot."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        routes: Routes = ROUTES,
+        extra_admins: frozenset[str] = frozenset(),
+        extra_managers: frozenset[str] = frozenset(),
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.routes = routes
+        self.admins = frozenset(settings.mentoring_admins) | extra_admins
+        self.managers = frozenset(settings.mentoring_managers) | extra_managers
+        self.on_outbox: Callable[[], None] | None = None  # wakes the outbox worker
+
+    def is_admin(self, user_id: str) -> bool:
+        """Admins are listed in MENTORING_ADMINS by platform user id."""
+        return user_id in self.admins
+
+    async def handle(self, event: Event) -> list[Intent]:
+        """Answer one event. Redeliveries of an event id get no answer at all."""
+        user = event.actor.user
+        try:
+            async with self.db.session() as session:
+                if event.event_id and not await first_delivery(
+                    session, user.platform.value, event.event_id
+                ):
+                    log.info("ignored a redelivered %s event", user.platform.value)
+                    return []
+                person = await upsert_person(
+                    session,
+                    platform=user.platform.value,
+                    workspace=user.workspace,
+                    user_id=user.user_id,
+                    display_name=event.actor.display_name,
+                    locale=_language(event.actor.locale),
+                    timezone=event.actor.timezone,
+                )
+                ctx = Context(
+                    event=event,
+                    person=person,
+                    session=session,
+                    settings=self.settings,
+                    t=translator(person.locale, self.settings.mentoring_default_locale),
+                    now=self.clock(),
+                    is_admin=self.is_admin(user.user_id),
+                    is_manager=user.user_id in self.managers,
+                )
+                intents = await self._dispatch(ctx)
+                queued = await self._queue_direct_messages(ctx, intents)
+        except Exception:
+            # Nothing was saved (the transaction rolled back); say so, without echoing input.
+            log.exception("failed to handle a %s event", type(event).__name__)
+            t = translator(event.actor.locale, self.settings.mentoring_default_locale)
+            return [Reply(error_message(t))]
+        if queued and self.on_outbox is not None:
+            self.on_outbox()
+        return [i for i in intents if not isinstance(i, SendDirect)]
+
+    async def _dispatch(self, ctx: Context) -> list[Intent]:
+        event = ctx.event
+        match event:
+            case Command() | PlainMessage():
+                return await self._command(ctx, event)
+            case Action():
+                action_handler = self.routes.action_handler(event)
+                if action_handler is None:
+                    log.info("ignored unknown action id %r", event.action_id[:64])
+                    return []
+                return await action_handler(ctx)
+            case FormSubmission():
+                form_handler = self.routes.form_handler(event)
+                if form_handler is None:
+                    log.info("ignored unknown form id %r", event.form_id[:64])
+                    return [Reply(text_message(ctx.t("error.stale")))]
+                return await form_handler(ctx)
+            case MemberJoined():
+                return await self.routes.commands[("welcome",)].handler(ctx)
+            case HomeOpened():
+                return await self.routes.commands[("home",)].handler(ctx)
+        return []
+
+    async def _command(self, ctx: Context, event: Command | PlainMessage) -> list[Intent]:
+        words = command_words(event) if isinstance(event, Command) else event.text.split()
+        spec, rest = self.routes.resolve(words)
+        if spec is None and isinstance(event, PlainMessage):
+            spec, rest = self.routes.commands[("chat",)], words
+        if spec is None:
+            spec, rest = self.routes.commands[("unknown",)], words
+        if (spec.admin and not ctx.is_admin) or (
+            spec.manager and not (ctx.is_manager or ctx.is_admin)
+        ):
+            key = "error.admin_only" if spec.admin else "error.manager_only"
+            return [Reply(text_message(ctx.t(key)))]
+        ctx.args = rest
+        return await spec.handler(ctx)
+
+    async def _queue_direct_messages(self, ctx: Context, intents: list[Intent]) -> int:
+        queued = 0
+        for intent in intents:
+            if isinstance(intent, SendDirect):
+                added = await outbox.enqueue(
+                    ctx.session,
+                    key=intent.key,
+                    platform=intent.user.platform.value,
+                    target=to_data(intent.user),
+                    payload=to_data(intent.message),
+                    person_id=None,
+                )
+                queued += int(added)
+        return queued
+
+
+def _language(locale: str | None) -> str | None:
+    """A supported language from a platform locale, or None to keep the stored one."""
+    lang = normalize_locale(locale, "") if locale else ""
+    return lang if lang in LANGUAGES else None

@@ -1,0 +1,168 @@
+"""Dispatch tables for commands, button clicks and form submissions.
+
+Feature modules register their handlers with the decorators of ``ROUTES``;
+the engine looks them up. A table, not an if/elif chain.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.i18n import Translator
+from bot.model import Action, Command, Event, FormSubmission, Intent
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.settings import Settings
+    from storage.tables import Person
+
+MAX_COMMAND_LENGTH = 2000
+
+
+@dataclass
+class Context:
+    """Everything a handler needs to answer one event, inside one database transaction."""
+
+    event: Event
+    person: Person
+    session: AsyncSession
+    settings: Settings
+    t: Translator
+    now: datetime
+    is_admin: bool
+    is_manager: bool
+    args: list[str] = field(default_factory=list)
+
+    @property
+    def person_id(self) -> int:
+        """The actor's person id (always set once the person is flushed)."""
+        assert self.person.id is not None
+        return self.person.id
+
+
+Handler = Callable[[Context], Awaitable[list[Intent]]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A registered command: its words, handler and who may use it."""
+
+    path: tuple[str, ...]
+    handler: Handler
+    admin: bool = False
+    manager: bool = False
+    hidden: bool = False
+
+
+@dataclass
+class Routes:
+    """The registry of commands (by word path), actions and forms (by id or prefix)."""
+
+    commands: dict[tuple[str, ...], CommandSpec] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    actions: dict[str, Handler] = field(default_factory=dict)
+    forms: dict[str, Handler] = field(default_factory=dict)
+
+    def command(
+        self,
+        path: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        admin: bool = False,
+        manager: bool = False,
+        hidden: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler for ``/mentoring <path>`` (``path`` may be several words)."""
+        words = tuple(path.split())
+
+        def register(handler: Handler) -> Handler:
+            self.commands[words] = CommandSpec(words, handler, admin, manager, hidden)
+            for alias in aliases:
+                self.aliases[alias] = words[0]
+            return handler
+
+        return register
+
+    def action(self, action_id: str) -> Callable[[Handler], Handler]:
+        """Register a handler for a button or choice (``prefix.*`` matches a family)."""
+
+        def register(handler: Handler) -> Handler:
+            self.actions[action_id] = handler
+            return handler
+
+        return register
+
+    def form(self, form_id: str) -> Callable[[Handler], Handler]:
+        """Register a handler for a form submission."""
+
+        def register(handler: Handler) -> Handler:
+            self.forms[form_id] = handler
+            return handler
+
+        return register
+
+    def top_level_words(self) -> list[str]:
+        """The first words of every visible command."""
+        return sorted({spec.path[0] for spec in self.commands.values() if not spec.hidden})
+
+    def resolve(self, words: list[str]) -> tuple[CommandSpec | None, list[str]]:
+        """The longest registered command that starts ``words``, and the remaining words."""
+        if words:
+            words = [self.aliases.get(words[0], words[0]), *words[1:]]
+        lowered = [w.lower() for w in words]
+        for size in range(len(lowered), 0, -1):
+            spec = self.commands.get(tuple(lowered[:size]))
+            if spec is not None:
+                return spec, words[size:]
+        return None, words
+
+    def subcommands(self, prefix: tuple[str, ...]) -> list[str]:
+        """Registered commands below ``prefix`` (e.g. the admin commands)."""
+        return sorted(
+            " ".join(spec.path)
+            for spec in self.commands.values()
+            if spec.path[: len(prefix)] == prefix and len(spec.path) > len(prefix)
+        )
+
+    def suggestion(self, word: str) -> str | None:
+        """The closest known command word, for a typo."""
+        candidates = self.top_level_words() + list(self.aliases)
+        close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
+        return self.aliases.get(close[0], close[0]) if close else None
+
+    def action_handler(self, event: Action) -> Handler | None:
+        """The handler for a click: exact id first, then ``prefix.*``."""
+        if event.action_id in self.actions:
+            return self.actions[event.action_id]
+        head = event.action_id.split(".")[0]
+        return self.actions.get(f"{head}.*")
+
+    def form_handler(self, event: FormSubmission) -> Handler | None:
+        """The handler for a submitted form."""
+        return self.forms.get(event.form_id)
+
+
+def split_words(text: str) -> list[str]:
+    """Split a command like a shell would, but never fail on an unbalanced quote."""
+    text = text.strip()[:MAX_COMMAND_LENGTH]
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def command_words(event: Command) -> list[str]:
+    """The words of a command, without a leading ``mentoring`` or ``/mentoring``."""
+    words = split_words(event.text)
+    if words and words[0].lower().lstrip("/") == "mentoring":
+        words = words[1:]
+    return words
+
+
+ROUTES = Routes()

@@ -1,0 +1,78 @@
+"""Enrolments and the dialogue state of people enrolling."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Dialogue, Enrolment, Pair, Programme
+from storage.types import utcnow
+
+
+async def enrolments_of(session: AsyncSession, person_id: int) -> list[tuple[Enrolment, Programme]]:
+    """A person's enrolments with their programmes."""
+    result = await session.exec(
+        select(Enrolment, Programme)
+        .join(Programme, col(Programme.id) == Enrolment.programme_id)
+        .where(Enrolment.person_id == person_id)
+        .order_by(Enrolment.id)
+    )
+    return list(result.all())
+
+
+async def find_enrolment(
+    session: AsyncSession, person_id: int, programme_id: int
+) -> Enrolment | None:
+    """A person's enrolment in one programme."""
+    result = await session.exec(
+        select(Enrolment).where(
+            Enrolment.person_id == person_id, Enrolment.programme_id == programme_id
+        )
+    )
+    return result.first()
+
+
+async def pairs_of(session: AsyncSession, person_id: int, statuses: tuple[str, ...]) -> list[Pair]:
+    """The person's pairs in the given statuses."""
+    result = await session.exec(
+        select(Pair)
+        .where(
+            (Pair.mentor_id == person_id) | (Pair.mentee_id == person_id),
+            col(Pair.status).in_(statuses),
+        )
+        .order_by(Pair.id)
+    )
+    return list(result.all())
+
+
+async def get_dialogue(session: AsyncSession, person_id: int, kind: str) -> Dialogue | None:
+    """The person's dialogue of this kind, if one is under way."""
+    result = await session.exec(
+        select(Dialogue).where(Dialogue.person_id == person_id, Dialogue.kind == kind)
+    )
+    return result.first()
+
+
+async def save_dialogue(
+    session: AsyncSession, person_id: int, kind: str, step: str, data: dict[str, object]
+) -> Dialogue:
+    """Create or move a dialogue to ``step``; its version changes every time."""
+    dialogue = await get_dialogue(session, person_id, kind)
+    if dialogue is None:
+        dialogue = Dialogue(person_id=person_id, kind=kind, step=step, data=dict(data))
+        session.add(dialogue)
+    else:
+        dialogue.step = step
+        dialogue.data = dict(data)
+        dialogue.version += 1
+        dialogue.updated_at = utcnow()
+    await session.flush()
+    return dialogue
+
+
+async def drop_dialogue(session: AsyncSession, person_id: int, kind: str) -> None:
+    """Forget a finished or cancelled dialogue."""
+    dialogue = await get_dialogue(session, person_id, kind)
+    if dialogue is not None:
+        await session.delete(dialogue)
+        await session.flush()

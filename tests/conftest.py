@@ -1,0 +1,88 @@
+"""Fixtures: a fresh database (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.engine import Engine
+from bot.settings import Settings, to_async_url
+from storage.db import Database
+from tests.harness import Harness
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+ADMIN_ID = "UADMIN"
+MANAGER_ID = "UMANAGER"
+
+
+def _postgres_or_skip() -> str:
+    if POSTGRES_URL:
+        return to_async_url(POSTGRES_URL)
+    if REQUIRE_POSTGRES:
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+    pytest.skip("TEST_POSTGRES_URL is not set")
+
+
+async def make_database(kind: str, tmp_path: Path) -> tuple[Database, str | None]:
+    """A migrated, empty database; for PostgreSQL, in a schema of its own."""
+    if kind == "sqlite":
+        return Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"), None
+    url = _postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(url)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.close()
+    db = Database(url, connect_args={"server_settings": {"search_path": schema}})
+    return db, schema
+
+
+async def drop_schema(schema: str) -> None:
+    """Remove a test's PostgreSQL schema."""
+    admin = Database(_postgres_or_skip())
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database, on SQLite and on PostgreSQL."""
+    database, schema = await make_database(request.param, tmp_path)
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
+        if schema:
+            await drop_schema(schema)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings for tests: one admin and one manager, no platform credentials."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        mentoring_admins=[ADMIN_ID],
+        mentoring_managers=[MANAGER_ID],
+        mentoring_seed_programme=False,
+    )
+
+
+@pytest.fixture
+def engine(db: Database, settings: Settings) -> Engine:
+    """The engine on the fresh database."""
+    return Engine(db, settings)
+
+
+@pytest.fixture
+def harness(engine: Engine) -> Harness:
+    """People talking to the engine."""
+    return Harness(engine)
