@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import importlib.util
 import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -81,18 +84,21 @@ def build_web_app(runtime: Runtime) -> web.Application:
     return app
 
 
+ADAPTERS = ("slack", "teams", "local")
+
+
+def _adapter_modules(part: str) -> list[Any]:
+    """``adapters.<name>.<part>`` for every adapter that has that module."""
+    modules = []
+    for name in ADAPTERS:
+        if importlib.util.find_spec(f"adapters.{name}.{part}") is not None:
+            modules.append(importlib.import_module(f"adapters.{name}.{part}"))
+    return modules
+
+
 def _adapter_mounts() -> list[Callable[[web.Application, Runtime], None]]:
     """Each adapter's ``mount(app, runtime)``; an adapter mounts only when it is enabled."""
-    mounts: list[Callable[[web.Application, Runtime], None]] = []
-    for name in ("adapters.slack.glue", "adapters.teams.glue", "adapters.local.glue"):
-        try:
-            module = __import__(name, fromlist=["mount"])
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # that adapter is not built yet
-            raise
-        mounts.append(module.mount)
-    return mounts
+    return [module.mount for module in _adapter_modules("glue")]
 
 
 async def serve(settings: Settings) -> None:
@@ -163,9 +169,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    """Commands contributed by features (matching, export, Teams package)."""
+    """Commands contributed by features and adapters (matching, export, Teams package)."""
     from bot.cli import COMMANDS
 
+    _adapter_modules("cli")  # importing an adapter's cli module registers its commands
     return [c.register for c in COMMANDS]
 
 

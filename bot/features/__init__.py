@@ -1,10 +1,10 @@
-"""Feature modules: importing this package registers every handler on ``ROUTES``."""
+"""Feature modules: importing this package registers every handler on ``ROUTES``.
 
-from bot.features import (  # noqa: F401
-    admin_programmes,
-    enrolment,
-    help,
-    language,
-    membership,
-    privacy,
-)
+Every module in this package is imported, so a new feature needs no edit here.
+"""
+
+import importlib
+import pkgutil
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
