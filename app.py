@@ -91,7 +91,10 @@ def _adapter_modules(part: str) -> list[Any]:
     """``adapters.<name>.<part>`` for every adapter that has that module."""
     modules = []
     for name in ADAPTERS:
-        if importlib.util.find_spec(f"adapters.{name}.{part}") is not None:
+        package = f"adapters.{name}"
+        if importlib.util.find_spec(package) is None:
+            continue
+        if importlib.util.find_spec(f"{package}.{part}") is not None:
             modules.append(importlib.import_module(f"adapters.{name}.{part}"))
     return modules
 
