@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,7 +43,7 @@ class Runtime:
     # Adapters register how to reach people proactively (used by the outbox worker).
     senders: dict[Platform, Sender] = field(default_factory=dict)
     # Long-running jobs started with the server (scheduler, outbox worker, Socket Mode).
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
 
 async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -113,7 +113,7 @@ async def serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
     log.info("listening on http://%s:%s", settings.host, settings.port)
-    tasks = [asyncio.create_task(job()) for job in runtime.background]
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in runtime.background]
     try:
         await asyncio.Event().wait()
     finally:

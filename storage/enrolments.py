@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +17,7 @@ async def enrolments_of(session: AsyncSession, person_id: int) -> list[tuple[Enr
         select(Enrolment, Programme)
         .join(Programme, col(Programme.id) == Enrolment.programme_id)
         .where(Enrolment.person_id == person_id)
-        .order_by(Enrolment.id)
+        .order_by(col(Enrolment.id))
     )
     return list(result.all())
 
@@ -40,7 +42,7 @@ async def pairs_of(session: AsyncSession, person_id: int, statuses: tuple[str, .
             (Pair.mentor_id == person_id) | (Pair.mentee_id == person_id),
             col(Pair.status).in_(statuses),
         )
-        .order_by(Pair.id)
+        .order_by(col(Pair.id))
     )
     return list(result.all())
 
@@ -54,7 +56,7 @@ async def get_dialogue(session: AsyncSession, person_id: int, kind: str) -> Dial
 
 
 async def save_dialogue(
-    session: AsyncSession, person_id: int, kind: str, step: str, data: dict[str, object]
+    session: AsyncSession, person_id: int, kind: str, step: str, data: Mapping[str, object]
 ) -> Dialogue:
     """Create or move a dialogue to ``step``; its version changes every time."""
     dialogue = await get_dialogue(session, person_id, kind)

@@ -46,6 +46,6 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
         update(Pair).where(col(Pair.mentor_id) == pid).values(mentor_id=None),
         update(Pair).where(col(Pair.mentee_id) == pid).values(mentee_id=None),
     ):
-        await session.exec(stmt)  # type: ignore[call-overload]
+        await session.exec(stmt)
     await session.delete(person)
     await session.flush()

@@ -25,7 +25,5 @@ async def first_delivery(session: AsyncSession, platform: str, event_id: str) ->
 
 async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
     """Drop event ids older than the platforms' retry windows."""
-    result = await session.exec(  # type: ignore[call-overload]
-        delete(InboundEvent).where(col(InboundEvent.received_at) < cutoff)
-    )
+    result = await session.exec(delete(InboundEvent).where(col(InboundEvent.received_at) < cutoff))
     return int(result.rowcount or 0)

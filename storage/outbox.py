@@ -38,5 +38,5 @@ async def enqueue(
     bind = session.get_bind()
     insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return bool(result.rowcount)

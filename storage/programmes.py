@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import Enrolment, Programme
@@ -21,13 +21,13 @@ DEFAULT_TOPICS = [
 
 async def all_programmes(session: AsyncSession) -> list[Programme]:
     """Every programme, oldest first."""
-    return list((await session.exec(select(Programme).order_by(Programme.id))).all())
+    return list((await session.exec(select(Programme).order_by(col(Programme.id)))).all())
 
 
 async def open_programmes(session: AsyncSession) -> list[Programme]:
     """Programmes people can join, oldest first."""
     result = await session.exec(
-        select(Programme).where(Programme.status == "open").order_by(Programme.id)
+        select(Programme).where(Programme.status == "open").order_by(col(Programme.id))
     )
     return list(result.all())
 
@@ -53,7 +53,7 @@ async def enrolment_counts(session: AsyncSession) -> dict[tuple[int, str], int]:
     result = await session.exec(
         select(Enrolment.programme_id, Enrolment.role, func.count())
         .where(Enrolment.status == "active")
-        .group_by(Enrolment.programme_id, Enrolment.role)
+        .group_by(col(Enrolment.programme_id), col(Enrolment.role))
     )
     return {(pid, role): int(n) for pid, role, n in result.all()}
 

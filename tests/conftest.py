@@ -8,12 +8,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from bot.engine import Engine
 from bot.settings import Settings, to_async_url
 from storage.db import Database
 from tests.harness import Harness
+
+# The machine is shared with other jobs: no per-example deadline, no "too slow" failures.
+hypothesis_settings.register_profile(
+    "project", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+hypothesis_settings.load_profile("project")
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -69,7 +77,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
 def settings() -> Settings:
     """Settings for tests: one admin and one manager, no platform credentials."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         mentoring_admins=[ADMIN_ID],
         mentoring_managers=[MANAGER_ID],
         mentoring_seed_programme=False,

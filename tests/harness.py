@@ -114,9 +114,7 @@ class Person:
         intents = await self.harness.engine.handle(event)  # type: ignore[arg-type]
         turn = Turn(intents)
         for i in intents:
-            if isinstance(i, OpenForm):
-                self.form = i.form
-            elif isinstance(i, FormErrors):
+            if isinstance(i, (OpenForm, FormErrors)):
                 self.form = i.form
             elif isinstance(i, CloseForm):
                 self.form = None
@@ -159,7 +157,7 @@ class Person:
         ref = MessageRef(self.dm, f"m{next(_ids)}")
         return await self._send(Action(self.actor, self.dm, b.action_id, b.value, ref, event_id))
 
-    async def submits(self, form: Form | None = None, **values: str | list[str]) -> Turn:
+    async def submits(self, form: Form | None = None, /, **values: str | list[str]) -> Turn:
         """Submit the open form with these values (others keep their initial value)."""
         form = form or self.form
         assert form is not None, f"{self.name} has no open form"
@@ -195,6 +193,8 @@ class Harness:
         uid = user_id or f"U{name.upper()}"
         return Person(self, name, UserRef(platform, workspace, uid), locale, timezone)
 
-    def channel(self, name: str = "general", platform: Platform = Platform.LOCAL) -> ConversationRef:
+    def channel(
+        self, name: str = "general", platform: Platform = Platform.LOCAL
+    ) -> ConversationRef:
         """A shared channel."""
         return ConversationRef(platform, "T1", f"C-{name}", "channel")

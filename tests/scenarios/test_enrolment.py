@@ -10,7 +10,7 @@ from storage.tables import Dialogue, Enrolment, Programme
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness
 
-DETAILS = {
+DETAILS: dict[str, str | list[str]] = {
     "topics": ["AI", "Social media"],
     "goals": "Help leaders understand how my generation works.",
     "seniority": "1",

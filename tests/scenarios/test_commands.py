@@ -1,0 +1,325 @@
+"""Every foundation command, as people would use it, in English and in French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.engine import Engine
+from bot.model import Actor, Command, PublishHome, Reply
+from storage.programmes import seed_default_programme
+from storage.tables import Enrolment, Pair, Person, Programme
+from tests.conftest import ADMIN_ID, MANAGER_ID
+from tests.harness import Harness
+from tests.harness import Person as Speaker
+
+DETAILS: dict[str, str | list[str]] = {
+    "topics": ["AI"],
+    "goals": "Share how my generation uses AI.",
+    "seniority": "1",
+    "department": "Sales",
+    "languages": ["fr"],
+    "frequency": "monthly",
+    "capacity": "1",
+}
+
+
+@pytest.fixture
+async def programme(harness: Harness) -> Programme:
+    async with harness.engine.db.session() as session:
+        created = await seed_default_programme(session, "Reverse mentoring")
+    assert created is not None
+    return created
+
+
+async def enrol(person: Speaker, role: str = "mentor") -> None:
+    await person.types("/mentoring join")
+    await person.submits(role=role)
+    await person.submits(**DETAILS)
+    await person.clicks("enrol.confirm")
+
+
+async def rows(harness: Harness, table: type[Any]) -> list[Any]:
+    async with harness.engine.db.session() as session:
+        return list((await session.exec(select(table))).all())
+
+
+async def test_help_lists_the_commands_and_admins_see_theirs(harness: Harness) -> None:
+    ann = harness.person("Ann")
+    await ann.types("/mentoring help")
+    for word in ("join", "status", "edit", "pause", "resume", "language", "mydata", "leave"):
+        assert ann.sees(f"/mentoring {word}")
+    assert not ann.sees("admin programme")
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    await admin.types("/mentoring help")
+    assert admin.sees("/mentoring admin programme create")
+    fr = harness.person("Fanny", locale="fr-FR")
+    await fr.types("aide")
+    assert fr.sees("Mentorat : ce que je sais faire")
+
+
+async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion(
+    harness: Harness,
+) -> None:
+    ann = harness.person("Ann")
+    await ann.types("/mentoring")
+    assert ann.sees("what I can do")
+    await ann.types("/mentoring stauts")
+    assert ann.sees("Did you mean `/mentoring status`?")
+    await ann.types("/mentoring <script>")
+    assert ann.sees("I don't know `<script>`")
+    fr = harness.person("Fanny", locale="fr-FR")
+    await fr.types("/mentoring jion")
+    assert fr.sees("Vouliez-vous dire `/mentoring join`")
+
+
+async def test_free_text_in_a_dm_points_to_help(harness: Harness) -> None:
+    ann = harness.person("Ann")
+    await ann.says("hello there")
+    assert ann.sees("Type `help`")
+    await ann.says("status")  # a known command word typed as plain text still works
+    assert ann.sees("Your mentoring")
+
+
+async def test_status_pause_and_resume(harness: Harness, programme: Programme) -> None:
+    bea = harness.person("Bea")
+    await bea.types("/mentoring status")
+    assert bea.sees("not enrolled in any programme")
+    await bea.types("/mentoring pause")
+    assert bea.sees("not enrolled")
+    await enrol(bea)
+    await bea.types("/mentoring status")
+    assert bea.sees("Reverse mentoring") and bea.sees("Role: mentor") and bea.sees("active")
+    assert bea.sees("don't have a match yet")
+    await bea.types("/mentoring pause")
+    assert bea.sees("Paused in Reverse mentoring")
+    await bea.types("/mentoring pause")
+    assert bea.sees("already paused")
+    [e] = await rows(harness, Enrolment)
+    assert e.status == "paused"
+    await bea.types("/mentoring resume")
+    assert bea.sees("Welcome back")
+    await bea.types("/mentoring resume Unknown programme")
+    assert bea.sees("not enrolled in that programme")
+    [e] = await rows(harness, Enrolment)
+    assert e.status == "active"
+
+
+async def test_status_shows_my_match(harness: Harness, programme: Programme) -> None:
+    mia, leo = harness.person("Mia"), harness.person("Leo")
+    await enrol(mia, "mentor")
+    await enrol(leo, "mentee")
+    people = {p.display_name: p for p in await rows(harness, Person)}
+    async with harness.engine.db.session() as session:
+        session.add(
+            Pair(
+                programme_id=programme.id or 0,
+                mentor_id=people["Mia"].id,
+                mentee_id=people["Leo"].id,
+                status="active",
+            )
+        )
+    await mia.types("status")
+    assert mia.sees("Your match: Leo (active)")
+
+
+async def test_french_speakers_get_french_everywhere(
+    harness: Harness, programme: Programme
+) -> None:
+    zoe = harness.person("Zoé", locale="fr-FR")
+    await enrol(zoe, "mentee")
+    await zoe.types("statut")
+    assert zoe.sees("Votre mentorat") and zoe.sees("mentoré·e")
+    await zoe.types("pause")
+    assert zoe.sees("En pause pour Reverse mentoring")
+    await zoe.types("reprendre")
+    assert zoe.sees("Bon retour")
+    await zoe.types("donnees")
+    assert zoe.sees("Tout ce qui est conservé à votre sujet")
+    await zoe.types("quitter")
+    assert zoe.sees("Voulez-vous quitter le mentorat")
+
+
+async def test_language_choice_sticks_over_the_platform_locale(harness: Harness) -> None:
+    sam = harness.person("Sam", locale="en-US")
+    await sam.types("/mentoring language")
+    assert sam.sees("Which language")
+    await sam.clicks("français")
+    assert sam.sees("je vous parlerai désormais en français")
+    await sam.types("/mentoring help")  # the platform still says en-US
+    assert sam.sees("ce que je sais faire")
+    await sam.types("/mentoring language klingon")
+    assert sam.sees("Je ne parle pas encore `klingon`")
+    await sam.types("/mentoring language en")
+    assert sam.sees("I'll speak English with you")
+
+
+async def test_leave_erases_my_data_after_confirmation(
+    harness: Harness, programme: Programme
+) -> None:
+    kim, lou = harness.person("Kim"), harness.person("Lou")
+    await enrol(kim, "mentor")
+    await enrol(lou, "mentee")
+    people = {p.display_name: p for p in await rows(harness, Person)}
+    async with harness.engine.db.session() as session:
+        session.add(
+            Pair(
+                programme_id=programme.id or 0,
+                mentor_id=people["Kim"].id,
+                mentee_id=people["Lou"].id,
+                status="active",
+            )
+        )
+    await kim.types("/mentoring leave")
+    assert kim.sees("cannot be undone")
+    await kim.clicks("No, keep everything")
+    assert kim.sees("still in the programme")
+    assert len(await rows(harness, Enrolment)) == 2
+    await kim.types("/mentoring leave")
+    await kim.clicks("Yes, erase my data")
+    assert kim.sees("your data has been erased")
+    names = {p.display_name for p in await rows(harness, Person)}
+    assert "Kim" not in names
+    [left] = await rows(harness, Enrolment)
+    assert left.person_id == people["Lou"].id
+    [pair] = await rows(harness, Pair)
+    assert (pair.status, pair.mentor_id, pair.end_reason) == ("ended", None, "left")
+    # Lou is told neutrally, through the outbox.
+    from storage.tables import OutboxMessage
+
+    [note] = await rows(harness, OutboxMessage)
+    assert note.target["user_id"] == "ULOU"
+    assert "partner has left" in str(note.payload)
+    # An old confirmation button clicked again finds nothing to erase.
+    await kim.clicks("Yes, erase my data")
+    assert kim.sees("nothing stored about you")
+
+
+async def test_mydata_shows_everything_stored(harness: Harness, programme: Programme) -> None:
+    ida = harness.person("Ida", timezone="America/New_York")
+    await enrol(ida)
+    await ida.types("/mentoring mydata")
+    for fragment in (
+        "Ida",
+        "America/New_York",
+        "Share how my generation uses AI.",
+        "Sales",
+        "anonymous",
+    ):
+        assert ida.sees(fragment)
+
+
+async def test_admins_manage_programmes(harness: Harness) -> None:
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    await admin.types("/mentoring admin programme list")
+    assert admin.sees("no programmes yet")
+    await admin.types("/mentoring admin programme create")
+    assert admin.form is not None and admin.form.title == "New programme"
+    await admin.submits(
+        name="Women in Tech",
+        topics="AI, Leadership",
+        cadence="7",
+        duration="90",
+        capacity="2",
+        gap="2",
+        kind="reverse",
+    )
+    assert admin.sees("Programme *Women in Tech* saved")
+    await admin.types(
+        '/mentoring admin programme create name="Classic" kind=classic '
+        'topics="Finance,Strategy" gap=1'
+    )
+    assert admin.sees("Programme *Classic* saved")
+    await admin.types("/mentoring admin programme create name=Classic")
+    assert admin.sees("Another programme already has this name")
+    await admin.types("/mentoring admin programme create colour=blue")
+    assert admin.sees("I don't understand: colour=blue")
+    await admin.types("/mentoring admin programme edit Classic cadence=400")
+    assert admin.sees("`cadence`: Please enter a number from 1 to 90.")
+    await admin.types("/mentoring admin programme edit Classic cadence=21")
+    assert admin.sees("saved")
+    await admin.types("/mentoring admin programme edit")
+    assert admin.sees("Which programme?")
+    await admin.types("/mentoring admin programme edit Women in Tech")
+    assert admin.form is not None and admin.form.title == "Edit programme"
+    await admin.submits(topics="")
+    assert admin.last.errors == {"topics": "Please answer this question."}
+    await admin.types("/mentoring admin programme list")
+    assert admin.sees("#1 Women in Tech") and admin.sees("0 mentors, 0 mentees")
+    await admin.types("/mentoring admin programme close Classic")
+    assert admin.sees("*Classic* is closed")
+    await admin.clicks("Undo: reopen")
+    assert admin.sees("*Classic* is open again")
+    programmes = {p.name: p for p in await rows(harness, Programme)}
+    assert programmes["Classic"].cadence_days == 21
+    assert programmes["Classic"].kind == "classic"
+    assert programmes["Classic"].status == "open"
+    assert programmes["Women in Tech"].topics == ["AI", "Leadership"]
+
+
+async def test_only_admins_run_admin_commands(harness: Harness, programme: Programme) -> None:
+    eve = harness.person("Eve", locale="fr-FR")
+    await eve.types("/mentoring admin programme create name=Hack")
+    assert eve.sees("Seuls les administrateurs")
+    await eve.types("/mentoring admin")
+    assert eve.sees("Seuls les administrateurs")
+    assert len(await rows(harness, Programme)) == 1
+
+
+async def test_closed_programmes_cannot_be_joined(harness: Harness, programme: Programme) -> None:
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    ned = harness.person("Ned")
+    await ned.types("join")
+    await ned.submits(role="mentor")
+    await ned.submits(**DETAILS)
+    await admin.types("/mentoring admin programme close 1")
+    await ned.clicks("Confirm")
+    assert ned.sees("has just closed")
+    assert await rows(harness, Enrolment) == []
+    await ned.types("join")
+    assert ned.sees("no mentoring programme open")
+
+
+async def test_welcome_and_home(harness: Harness, programme: Programme) -> None:
+    una = harness.person("Una")
+    await una.joins_workspace()
+    assert una.sees("Hello Una!")
+    await una.clicks("Join a programme")
+    assert una.form is not None
+    turn = await una.opens_home()
+    assert isinstance(turn.intents[0], PublishHome)
+    assert una.sees("Your mentoring at a glance")
+
+
+async def test_a_redelivered_event_is_answered_once(harness: Harness) -> None:
+    ann = harness.person("Ann")
+    first = await ann.types("/mentoring help", event_id="Ev1")
+    again = await ann.types("/mentoring help", event_id="Ev1")
+    assert first.intents and again.intents == []
+
+
+async def test_a_failure_rolls_back_and_says_so_politely(
+    harness: Harness, programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.features import membership
+
+    async def broken(ctx: Any) -> list[Any]:
+        raise RuntimeError("boom")
+
+    ann = harness.person("Ann", locale="fr-FR")
+    spec = harness.engine.routes.commands[("status",)]
+    monkeypatch.setitem(harness.engine.routes.commands, ("status",), type(spec)(spec.path, broken))
+    [reply] = await harness.engine.handle(
+        Command(Actor(ann.user, "Ann", "fr-FR"), ann.dm, "status")
+    )
+    assert isinstance(reply, Reply)
+    assert "rien n'a été enregistré" in reply.message.text
+    assert await rows(harness, Person) == []  # the person upsert was rolled back too
+    assert membership is not None
+
+
+async def test_managers_are_known_to_the_engine(engine: Engine) -> None:
+    assert engine.is_admin(ADMIN_ID) and not engine.is_admin(MANAGER_ID)
+    assert MANAGER_ID in engine.managers

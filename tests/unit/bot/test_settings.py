@@ -1,0 +1,90 @@
+"""Settings: read once, typed, and refused with a clear message when inconsistent."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, load_settings, to_async_url
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "MICROSOFT_APP_ID",
+        "MICROSOFT_APP_PASSWORD",
+        "MICROSOFT_APP_TYPE",
+        "MICROSOFT_APP_TENANT_ID",
+        "DATABASE_URL",
+        "MENTORING_ADMINS",
+        "LOCAL_CHAT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]  # no stray .env
+
+
+def test_defaults_serve_the_local_chat_on_sqlite() -> None:
+    s = load_settings()
+    assert (s.host, s.port) == ("127.0.0.1", 3978)
+    assert s.async_database_url.startswith("sqlite+aiosqlite:///")
+    assert s.local_chat_enabled and not s.slack_enabled and not s.teams_configured
+
+
+def test_comma_separated_ids_and_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / ".env").write_text("MENTORING_MANAGERS=U1, U2 ,\nPORT=4000\n")
+    monkeypatch.setenv("MENTORING_ADMINS", "UA,UB")
+    s = load_settings()
+    assert s.mentoring_admins == ["UA", "UB"]
+    assert s.mentoring_managers == ["U1", "U2"]
+    assert s.port == 4000
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "without SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_SIGNING_SECRET": "s"}, "starts with xoxb-"),
+        ({"MICROSOFT_APP_ID": "id"}, "without MICROSOFT_APP_PASSWORD"),
+        ({"MICROSOFT_APP_TYPE": "SingleTenant"}, "needs MICROSOFT_APP_TENANT_ID"),
+        ({"MENTORING_ANONYMITY_K": "2"}, "MENTORING_ANONYMITY_K"),
+        ({"PORT": "not-a-port"}, "PORT"),
+    ],
+)
+def test_inconsistent_settings_fail_fast_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_secrets_are_not_echoed_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "very-secret" not in str(caught.value)
+
+
+def test_platform_credentials_turn_the_local_chat_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert not load_settings().local_chat_enabled
+    monkeypatch.setenv("LOCAL_CHAT", "1")
+    assert load_settings().local_chat_enabled
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_database_urls_get_async_drivers(url: str, expected: str) -> None:
+    assert to_async_url(url) == expected
