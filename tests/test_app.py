@@ -127,7 +127,8 @@ async def test_healthz_is_503_when_the_database_is_down(tmp_path: Path) -> None:
         ok = await client.get("/healthz")
         assert ok.status == 200
         await runtime.db.engine.dispose()
-        runtime.db.engine = Database("sqlite+aiosqlite:////nonexistent/dir/x.db").engine
+        # A server that refuses connections (port 1 on loopback) stands for a database down.
+        runtime.db.engine = Database("postgresql+asyncpg://u@127.0.0.1:1/x").engine
         down = await client.get("/healthz")
         assert down.status == 503
         assert (await down.json())["database"] == "down"
