@@ -1,0 +1,269 @@
+"""``POST /api/messages``: Teams activities in, through botbuilder's ``CloudAdapter``.
+
+The request body is read here, so that a malformed activity gets a 400 (and a log line that
+never holds message text) and a request without a valid Bot Framework token a 401. botbuilder
+authenticates (``ConfigurationBotFrameworkAuthentication`` from ``MICROSOFT_APP_*``; no app id
+means emulator mode, without authentication) and runs the turn; the turn itself works on the
+raw activity JSON with the pure translator, asks the engine, and answers through the Bot
+Connector client of ``connector.py``. Only this module and ``auth.py`` import botbuilder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from adapters.teams import connector as connector_module
+from adapters.teams.auth import OutboundTokens, build_authentication
+from adapters.teams.cards import notice_activity
+from adapters.teams.connector import BotConnector
+from adapters.teams.sender import TeamsSender
+from adapters.teams.translate import (
+    HANDLED_TYPES,
+    ActivityInfo,
+    BadSubmission,
+    BotAdded,
+    FormCancelled,
+    Ignored,
+    Incoming,
+    InstallationChanged,
+    MalformedActivity,
+    Translated,
+    activity_type,
+    read_activity,
+    translate,
+)
+from adapters.teams.turn import (
+    Sleep,
+    Turn,
+    carry_out,
+    message_activity_text,
+    replace_or_send,
+    with_retries,
+)
+from bot.delivery import DeliveryError
+from bot.i18n import LANGUAGES, Translator, normalize_locale, translator
+from bot.model import Action, MemberJoined, Platform
+from bot.routing import ROUTES
+from storage.conversation_refs import find_reference, save_reference, set_reachable
+from storage.events import first_delivery
+from storage.people import upsert_person
+
+if TYPE_CHECKING:
+    from app import Runtime
+    from storage.tables import Person
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+
+
+def looks_like_command(word: str) -> bool:
+    """A first word typed in the 1:1 chat that is a command, or close enough to suggest one."""
+    spec, _rest = ROUTES.resolve([word])
+    if spec is not None:
+        return not spec.hidden
+    return ROUTES.suggestion(word) is not None
+
+
+def _language(locale: str | None) -> str | None:
+    lang = normalize_locale(locale, "") if locale else ""
+    return lang if lang in LANGUAGES else None
+
+
+@dataclass
+class TeamsBot:
+    """The Teams side of the bot: authenticates, translates, asks the engine, answers."""
+
+    runtime: Runtime
+    adapter: CloudAdapter
+    authentication: BotFrameworkAuthentication
+    connector: BotConnector
+    sender: TeamsSender
+    tokens: OutboundTokens
+    sleep: Sleep = connector_module.pause
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    async def handle_request(self, request: web.Request) -> web.Response:
+        """``POST /api/messages``."""
+        try:
+            body = await request.json()
+            kind = activity_type(body)
+            activity = Activity().deserialize(body)
+        except (ValueError, MalformedActivity) as exc:
+            log.warning("refused a malformed Teams activity: %s", _reason(exc))
+            return web.json_response({"error": "malformed activity"}, status=400)
+        except Exception as exc:  # msrest's deserializer raises its own error types
+            log.warning("refused a malformed Teams activity: %s", type(exc).__name__)
+            return web.json_response({"error": "malformed activity"}, status=400)
+        try:
+            auth = await self.authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except Exception as exc:  # every way a token can be wrong means the same: 401
+            log.warning("refused a Teams request without a valid token (%s)", type(exc).__name__)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            invoke = await self.adapter.process_activity(
+                auth, activity, lambda context: self.on_turn(context, body)
+            )
+        except MalformedActivity as exc:
+            log.warning("refused a malformed Teams %s activity: %s", kind[:32], exc)
+            return web.json_response({"error": "malformed activity"}, status=400)
+        except Exception:
+            log.exception("failed to handle a Teams %s activity", kind[:32])
+            return web.json_response({"error": "internal error"}, status=500)
+        if invoke is not None:
+            return web.json_response(invoke.body, status=invoke.status)
+        return web.Response(status=200)
+
+    # --- the turn ---------------------------------------------------------------------------
+
+    async def on_turn(self, _context: TurnContext, raw: JSON) -> None:
+        """Handle one authenticated activity."""
+        if raw["type"] not in HANDLED_TYPES:
+            return
+        info = read_activity(raw)
+        settings = self.runtime.settings
+        t = translator(info.actor.locale, settings.mentoring_default_locale)
+        tenant = settings.microsoft_app_tenant_id
+        if tenant and info.tenant_id.lower() != tenant.lower():
+            log.warning("refused a Teams activity from another tenant")
+            if info.activity_type == "message":
+                await self._say(info, t, t("teams.error.tenant"))
+            return
+        translated = translate(raw, info, looks_like_command)
+        person = await self._remember(info, translated)
+        if person is not None:
+            t = translator(person.locale, settings.mentoring_default_locale)
+        await self._act(info, translated, t)
+
+    async def _act(self, info: ActivityInfo, translated: Translated, t: Translator) -> None:
+        match translated:
+            case Incoming(event=event):
+                if isinstance(event, Action) and ROUTES.action_handler(event) is None:
+                    log.info("a Teams card submitted an unknown action id")
+                    await self._say(info, t, t("teams.error.bad_submission"))
+                    return
+                intents = await self.runtime.engine.handle(event)
+                await carry_out(self._turn(info, event, t), intents)
+            case BadSubmission(reason=reason):
+                log.info("a Teams card submission was refused: %s", reason)
+                await self._say(info, t, t("teams.error.bad_submission"))
+            case FormCancelled():
+                notice = notice_activity(t("teams.form.cancelled"))
+                turn = self._turn(info, None, t)
+                await self._deliver(turn, info.reply_to_id, notice)
+            case BotAdded():
+                await self._bot_added(info, t)
+            case InstallationChanged() | Ignored():
+                return
+
+    async def _bot_added(self, info: ActivityInfo, t: Translator) -> None:
+        if info.is_personal:
+            event = MemberJoined(info.actor, info.conversation, info.activity_id)
+            intents = await self.runtime.engine.handle(event)
+            await carry_out(self._turn(info, event, t), intents)
+            return
+        if info.activity_id:
+            async with self.runtime.db.session() as session:
+                first = await first_delivery(session, Platform.TEAMS.value, info.activity_id)
+            if not first:
+                return
+        await self._say(info, t, t("teams.welcome_team"))
+
+    def _turn(self, info: ActivityInfo, event: Any, t: Translator) -> Turn:
+        return Turn(info, event, t, self.connector, self.sender, self.sleep)
+
+    async def _deliver(self, turn: Turn, card_id: str | None, activity: JSON) -> None:
+        try:
+            await replace_or_send(turn, card_id, activity)
+        except DeliveryError as exc:
+            log.warning("could not answer on Teams: %s", exc)
+
+    async def _say(self, info: ActivityInfo, t: Translator, text: str) -> None:
+        """One line in the activity's conversation (best effort)."""
+        service_url = info.conversation.service_url or ""
+        conversation_id = info.conversation.channel_id
+        try:
+            await with_retries(
+                lambda: self.connector.send(
+                    service_url, conversation_id, message_activity_text(text)
+                ),
+                self.sleep,
+            )
+        except DeliveryError as exc:
+            log.warning("could not answer on Teams: %s", exc)
+
+    async def _remember(self, info: ActivityInfo, translated: Translated) -> Person | None:
+        """Store how to reach the person later: their 1:1 reference, or a seed from a channel."""
+        if not info.is_personal and info.activity_type != "message":
+            return None  # installs in a team: the installer has not talked to the bot yet
+        reference = dict(info.reference)
+        async with self.runtime.db.session() as session:
+            person = await upsert_person(
+                session,
+                platform=Platform.TEAMS.value,
+                workspace=info.tenant_id,
+                user_id=info.actor.user.user_id,
+                display_name=info.actor.display_name,
+                locale=_language(info.actor.locale),
+                timezone=info.actor.timezone,
+            )
+            assert person.id is not None
+            removed = isinstance(translated, InstallationChanged) and not translated.added
+            if info.is_personal:
+                channel_id = "" if removed else info.conversation.channel_id
+                if removed:
+                    reference.pop("conversation", None)
+                await save_reference(session, person.id, channel_id, reference)
+            elif await find_reference(session, person.id) is None:
+                reference.pop("conversation", None)
+                await save_reference(session, person.id, "", reference)
+            if person.reachable == removed:
+                await set_reachable(session, person.id, not removed)
+                person.reachable = not removed
+        return person
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, MalformedActivity):
+        return str(exc)
+    return "the body is not JSON"
+
+
+def mount(app: web.Application, runtime: Runtime) -> None:
+    """Serve ``POST /api/messages`` and register the Teams sender (always on: no app id is
+    emulator mode)."""
+    settings = runtime.settings
+    if not settings.teams_enabled:
+        return
+    authentication = build_authentication(settings)
+    tokens = OutboundTokens(authentication, settings.microsoft_app_id)
+    connector = BotConnector(tokens.authorization)
+    sender = TeamsSender(runtime.db, connector, settings)
+    adapter = CloudAdapter(authentication)
+    bot = TeamsBot(runtime, adapter, authentication, connector, sender, tokens)
+    runtime.senders[Platform.TEAMS] = sender
+    app[TEAMS_BOT] = bot
+    app.router.add_post("/api/messages", bot.handle_request)
+    if settings.microsoft_app_id:
+        log.info("Teams: %s bot, Bot Framework tokens required", settings.microsoft_app_type)
+    else:
+        log.info("Teams: emulator mode (no MICROSOFT_APP_ID): requests are not authenticated")
+
+    async def close_connector(_app: web.Application) -> None:
+        await connector.close()
+
+    app.on_cleanup.append(close_connector)
+
+
+TEAMS_BOT = web.AppKey("teams_bot", TeamsBot)
