@@ -10,7 +10,9 @@ The fake speaks the wire protocol that ``slack_sdk``'s ``AsyncWebClient`` uses:
   ``Retry-After`` header, HTTP 5xx).
 
 It also serves the upload URLs handed out by ``files.getUploadURLExternal`` and
-``response_url`` endpoints (see :meth:`FakeSlackApi.new_response_url`).
+``response_url`` endpoints (see :meth:`FakeSlackApi.new_response_url`), and
+Socket Mode: ``apps.connections.open`` hands out a loopback WebSocket on which
+:meth:`FakeSlackApi.socket_request` sends envelopes and returns the app's ack.
 
 Usage::
 
