@@ -235,6 +235,13 @@ class FeedbackAnswer(SQLModel, table=True):
     """An anonymous feedback answer: no person, pair, message id, precise time or order."""
 
     __tablename__ = "feedback_answer"
+    # WITHOUT ROWID: SQLite's hidden rowid would follow submission order (migration 0002_feedback).
+    __table_args__ = (
+        Index(
+            "ix_feedback_answer_period", "period", "programme_id", "role", "usefulness", "recommend"
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     # A random key, so that neither the key nor its order follows submission order.
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
