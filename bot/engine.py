@@ -14,6 +14,7 @@ from bot import features  # noqa: F401  (registers every command, action and for
 from bot.i18n import LANGUAGES, normalize_locale, translator
 from bot.model import (
     Action,
+    Actor,
     Command,
     Event,
     FormSubmission,
@@ -31,7 +32,8 @@ from bot.settings import Settings
 from storage import outbox
 from storage.db import Database
 from storage.events import first_delivery
-from storage.people import upsert_person
+from storage.people import find_person, upsert_person
+from storage.tables import Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -66,9 +68,22 @@ class Engine:
         """Answer one event. Redeliveries of an event id get no answer at all."""
         user = event.actor.user
         try:
+            deduplicated = False
+            if self._is_read_only(event):
+                if event.event_id:
+                    async with self.db.session() as session:
+                        if not await first_delivery(session, user.platform.value, event.event_id):
+                            log.info("ignored a redelivered %s event", user.platform.value)
+                            return []
+                    deduplicated = True
+                answered = await self._answer_read_only(event)
+                if answered is not None:
+                    return answered
             async with self.db.session() as session:
-                if event.event_id and not await first_delivery(
-                    session, user.platform.value, event.event_id
+                if (
+                    event.event_id
+                    and not deduplicated
+                    and not await first_delivery(session, user.platform.value, event.event_id)
                 ):
                     log.info("ignored a redelivered %s event", user.platform.value)
                     return []
@@ -101,6 +116,38 @@ class Engine:
         if queued and self.on_outbox is not None:
             self.on_outbox()
         return [i for i in intents if not isinstance(i, SendDirect)]
+
+    def _is_read_only(self, event: Event) -> bool:
+        """A command whose handler promised never to write (help, status, ...)."""
+        if isinstance(event, Command):
+            spec, _ = self.routes.resolve(command_words(event))
+        elif isinstance(event, PlainMessage):
+            spec, _ = self.routes.resolve(event.text.split())
+        else:
+            return False
+        return spec is None or spec.read_only
+
+    async def _answer_read_only(self, event: Event) -> list[Intent] | None:
+        """Answer from a read transaction; None when the person must be written first."""
+        user = event.actor.user
+        async with self.db.read_session() as session:
+            person = await find_person(session, user.platform.value, user.workspace, user.user_id)
+            if person is None or _profile_changed(person, event.actor):
+                return None
+            ctx = Context(
+                event=event,
+                person=person,
+                session=session,
+                settings=self.settings,
+                t=translator(person.locale, self.settings.mentoring_default_locale),
+                now=self.clock(),
+                is_admin=self.is_admin(user.user_id),
+                is_manager=user.user_id in self.managers,
+            )
+            intents = await self._dispatch(ctx)
+        if any(isinstance(i, SendDirect) for i in intents) or session.new or session.dirty:
+            raise RuntimeError("a read-only command tried to write")
+        return intents
 
     async def _dispatch(self, ctx: Context) -> list[Intent]:
         event = ctx.event
@@ -154,6 +201,16 @@ class Engine:
                 )
                 queued += int(added)
         return queued
+
+
+def _profile_changed(person: Person, actor: Actor) -> bool:
+    """True when the platform tells something new about the person (to be stored)."""
+    lang = _language(actor.locale)
+    return bool(
+        (actor.display_name and actor.display_name[:200] != person.display_name)
+        or (lang and not person.locale_chosen and lang != person.locale)
+        or (actor.timezone and actor.timezone != person.timezone)
+    )
 
 
 def _language(locale: str | None) -> str | None:

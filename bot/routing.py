@@ -6,7 +6,6 @@ the engine looks them up. A table, not an if/elif chain.
 
 from __future__ import annotations
 
-import difflib
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ class CommandSpec:
     admin: bool = False
     manager: bool = False
     hidden: bool = False
+    read_only: bool = False  # never writes: answered from a read transaction
 
 
 @dataclass
@@ -77,12 +77,17 @@ class Routes:
         admin: bool = False,
         manager: bool = False,
         hidden: bool = False,
+        read_only: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Register a handler for ``/mentoring <path>`` (``path`` may be several words)."""
+        """Register a handler for ``/mentoring <path>`` (``path`` may be several words).
+
+        ``read_only`` promises the handler never writes, so the engine may answer it
+        without taking a write transaction.
+        """
         words = tuple(path.split())
 
         def register(handler: Handler) -> Handler:
-            self.commands[words] = CommandSpec(words, handler, admin, manager, hidden)
+            self.commands[words] = CommandSpec(words, handler, admin, manager, hidden, read_only)
             for alias in aliases:
                 self.aliases[alias] = words[0]
             return handler
@@ -131,10 +136,25 @@ class Routes:
         )
 
     def suggestion(self, word: str) -> str | None:
-        """The closest known command word, for a typo."""
-        candidates = self.top_level_words() + list(self.aliases)
-        close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
-        return self.aliases.get(close[0], close[0]) if close else None
+        """The closest known command word, for a typo.
+
+        Typos are mostly one swapped, missing or extra letter, so the distance counts
+        those; among equally close words the one of the same length wins, so
+        ``stauts`` gives ``status`` rather than ``stats``.
+        """
+        word = word.lower()[:40]
+        candidates = [*self.top_level_words(), *self.aliases]
+        limit = max(1, len(word) // 3)
+        scored = [
+            (typo_distance(word, c), abs(len(c) - len(word)), c)
+            for c in candidates
+            if abs(len(c) - len(word)) <= limit
+        ]
+        close = [s for s in scored if s[0] <= limit]
+        if not close:
+            return None
+        best = min(close)[2]
+        return self.aliases.get(best, best)
 
     def action_handler(self, event: Action) -> Handler | None:
         """The handler for a click: exact id first, then ``prefix.*``."""
@@ -146,6 +166,20 @@ class Routes:
     def form_handler(self, event: FormSubmission) -> Handler | None:
         """The handler for a submitted form."""
         return self.forms.get(event.form_id)
+
+
+def typo_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) between two short words."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
 
 
 def split_words(text: str) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import Person
+from storage.types import utcnow
 
 
 async def find_person(
@@ -38,8 +41,26 @@ async def upsert_person(
     """
     person = await find_person(session, platform, workspace, user_id)
     if person is None:
-        person = Person(platform=platform, workspace=workspace, user_id=user_id)
-        session.add(person)
+        # Two first events of one person can arrive together (a double click, a retry):
+        # insert-if-absent, then read, so neither fails on the unique constraint.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.exec(
+            insert(Person)
+            .values(
+                platform=platform,
+                workspace=workspace,
+                user_id=user_id,
+                display_name="",
+                locale="en",
+                locale_chosen=False,
+                timezone="UTC",
+                reachable=True,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "workspace", "user_id"])
+        )
+        person = await find_person(session, platform, workspace, user_id)
+        assert person is not None
     if display_name:
         person.display_name = display_name[:200]
     if locale and not person.locale_chosen:

@@ -112,7 +112,7 @@ async def create(ctx: Context) -> list[Intent]:
     return result if isinstance(result, list) else [Reply(_errors_text(ctx, result))]
 
 
-@ROUTES.command("admin programme list", admin=True)
+@ROUTES.command("admin programme list", admin=True, read_only=True)
 async def list_programmes(ctx: Context) -> list[Intent]:
     """Every programme with its status and enrolment counts."""
     t = ctx.t
@@ -234,7 +234,7 @@ async def status_button(ctx: Context) -> list[Intent]:
     return await _set_status(ctx, programme, status) if status else []
 
 
-@ROUTES.command("admin", admin=True)
+@ROUTES.command("admin", admin=True, read_only=True)
 async def admin_help(ctx: Context) -> list[Intent]:
     """``admin`` alone or with an unknown word: list the admin commands."""
     lines = "\n".join(f"`/mentoring {c}`" for c in ROUTES.subcommands(("admin",)))

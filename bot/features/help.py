@@ -31,6 +31,7 @@ USER_COMMANDS = (
     "language",
     "mydata",
     "leave",
+    "rematch",
 )
 MANAGER_COMMANDS = ("stats",)
 
@@ -54,13 +55,13 @@ def help_message(ctx: Context) -> Message:
     return Message(tuple(elements), text=t("help.title"))
 
 
-@ROUTES.command("help", aliases=("aide", "?", "h"))
+@ROUTES.command("help", aliases=("aide", "?", "h"), read_only=True)
 async def show_help(ctx: Context) -> list[Intent]:
     """What I can do."""
     return [Reply(help_message(ctx))]
 
 
-@ROUTES.command("unknown", hidden=True)
+@ROUTES.command("unknown", hidden=True, read_only=True)
 async def unknown(ctx: Context) -> list[Intent]:
     """An unknown subcommand: suggest the closest one."""
     t = ctx.t
@@ -75,7 +76,7 @@ async def unknown(ctx: Context) -> list[Intent]:
     return [Reply(text_message(text))]
 
 
-@ROUTES.command("chat", hidden=True)
+@ROUTES.command("chat", hidden=True, read_only=True)
 async def chat(ctx: Context) -> list[Intent]:
     """Free text that is not a command: point to the help."""
     return [Reply(text_message(ctx.t("chat.hint")))]

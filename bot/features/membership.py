@@ -12,7 +12,7 @@ from storage.tables import Enrolment, Programme
 from storage.types import utcnow
 
 
-@ROUTES.command("status", aliases=("statut", "me"))
+@ROUTES.command("status", aliases=("statut", "me"), read_only=True)
 async def status(ctx: Context) -> list[Intent]:
     """My enrolments, their status and my current pairs."""
     t = ctx.t

@@ -81,7 +81,7 @@ async def leave_cancelled(ctx: Context) -> list[Intent]:
     return [Reply(text_message(ctx.t("leave.kept")), replace=True)]
 
 
-@ROUTES.command("mydata", aliases=("data", "privacy", "donnees", "données"))
+@ROUTES.command("mydata", aliases=("data", "privacy", "donnees", "données"), read_only=True)
 async def mydata(ctx: Context) -> list[Intent]:
     """Everything stored about me."""
     t = ctx.t

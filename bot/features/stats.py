@@ -100,7 +100,7 @@ async def stats(ctx: Context) -> list[Intent]:
     return [Reply(stats_message(ctx.t, report), private=False)]
 
 
-@ROUTES.command("admin stats log", admin=True)
+@ROUTES.command("admin stats log", admin=True, read_only=True)
 async def stats_log(ctx: Context) -> list[Intent]:
     """Who looked at the statistics, newest first (``admin stats log [how many]``)."""
     t = ctx.t

@@ -300,6 +300,42 @@ async def test_a_redelivered_event_is_answered_once(harness: Harness) -> None:
     assert first.intents and again.intents == []
 
 
+async def test_two_first_events_of_a_new_person_at_once_both_get_answers(
+    harness: Harness, programme: Programme
+) -> None:
+    import asyncio
+
+    ann = harness.person("Ann")
+    first, second = await asyncio.gather(
+        ann.types("/mentoring join", event_id="A"), ann.types("/mentoring status", event_id="B")
+    )
+    assert "went wrong" not in turn_text(first) + turn_text(second)
+    assert [p.display_name for p in await rows(harness, Person)] == ["Ann"]
+
+
+def turn_text(turn: Any) -> str:
+    return str(turn.text)
+
+
+async def test_read_only_commands_do_not_write(harness: Harness, programme: Programme) -> None:
+    ida = harness.person("Ida")
+    await enrol(ida)
+    async with harness.engine.db.session() as session:
+        [before] = (await session.exec(select(Person))).all()
+    for command in ("help", "status", "mydata", "stauts", "hello"):
+        await ida.types(command)
+        assert not ida.sees("went wrong")
+    async with harness.engine.db.session() as session:
+        [after] = (await session.exec(select(Person))).all()
+    assert after == before
+    # A new display name from the platform is still stored, even on a read-only command.
+    ida.name = "Ida B."
+    await ida.types("status")
+    async with harness.engine.db.session() as session:
+        [renamed] = (await session.exec(select(Person))).all()
+    assert renamed.display_name == "Ida B."
+
+
 async def test_a_failure_rolls_back_and_says_so_politely(
     harness: Harness, programme: Programme, monkeypatch: pytest.MonkeyPatch
 ) -> None:
