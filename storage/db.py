@@ -30,6 +30,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class WriterTurns:
+    """A first-come, first-served lock that the task holding it may take again.
+
+    Re-entry keeps nested sessions in one task (a sweep calling a helper that opens
+    its own session) from waiting on themselves.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the writer's turn for the duration of the block."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class Database:
     """Owns the engine; hands out sessions and transactions."""
 
@@ -48,7 +74,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._turns = asyncio.Lock() if self.is_sqlite else None
+        self._turns = WriterTurns() if self.is_sqlite else None
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -70,7 +96,7 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._turns, self._sessions() as session, session.begin():
+        async with self._turns.turn(), self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
