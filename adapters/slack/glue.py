@@ -48,6 +48,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class _NoRequestBodies(logging.Filter):
+    """Drops bolt's records that quote a refused request's body."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "body:" not in record.getMessage()
+
+
 ACK_BUDGET_S = 2.0  # Slack waits 3 s for an ack; keep a margin for the network
 DRAIN_TIMEOUT_S = 10.0
 ANY = re.compile(r".*", re.DOTALL)
@@ -158,6 +166,13 @@ class SlackAdapter:
     # --- bolt ----------------------------------------------------------------------------------
 
     def _build_bolt(self) -> AsyncApp:
+        # bolt logs the whole body of a request with a bad signature: the user's text and
+        # the legacy verification token would land in the logs. bolt resets these loggers'
+        # levels, so a filter (which it leaves alone) drops those records.
+        for name in ("slack_bolt.RequestVerification", "slack_bolt.AsyncRequestVerification"):
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, _NoRequestBodies) for f in logger.filters):
+                logger.addFilter(_NoRequestBodies())
         # The token's auth.test runs once, lazily, on the first request (never at start-up),
         # so building the app needs no network; bolt then knows the bot's own user id.
         bolt = AsyncApp(

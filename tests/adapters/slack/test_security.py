@@ -43,6 +43,17 @@ async def test_a_forged_signature_is_refused_with_401_and_no_side_effect(
     assert await nothing_happened(slack)
 
 
+async def test_a_forged_request_leaves_neither_its_text_nor_its_token_in_the_logs(
+    slack: SlackTestApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body, content_type = slash_command_body(text="feedback my-private-words", user_id="U0001")
+    status, _ = await slack.post(body, content_type, secret="not-the-secret")
+    assert status == 401
+    assert "my-private-words" not in caplog.text
+    assert "verification-token" not in caplog.text
+
+
 async def test_a_request_signed_more_than_five_minutes_ago_is_refused(slack: SlackTestApp) -> None:
     body, content_type = slash_command_body(text="help", user_id="U0001")
     status, _ = await slack.post(body, content_type, timestamp=int(time.time()) - 6 * 60)
