@@ -57,11 +57,6 @@ class Translator:
         text = self._t.gettext(key)
         return text.format(**params) if params else text
 
-    def plural(self, key: str, n: int, /, **params: object) -> str:
-        """The singular or plural form of ``key`` for ``n`` (available as ``{n}``)."""
-        text = self._t.ngettext(key, key + ".plural", n)
-        return text.format(n=n, **params)
-
     def date(self, value: date | datetime, fmt: str = "medium") -> str:
         """A date in this language's format."""
         if isinstance(value, datetime):
