@@ -57,7 +57,11 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         if seeded is not None:
             log.info("created the default programme %r", seeded.name)
     engine = Engine(db, settings)
-    return Runtime(settings=settings, db=db, engine=engine)
+    runtime = Runtime(settings=settings, db=db, engine=engine)
+    from bot.scheduler import background_jobs
+
+    runtime.background.extend(background_jobs(runtime))  # sweeps and the outbox worker
+    return runtime
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -124,13 +128,19 @@ async def serve(settings: Settings) -> None:
 
 async def tick(settings: Settings, now: datetime) -> dict[str, int]:
     """One scheduler pass as if at ``now``, then drain the outbox."""
+    from bot.outbox_worker import drain
     from bot.sweeps import run_sweeps
 
     runtime = await build_runtime(settings)
+    # Mounting lets the adapters register their senders; no site is started, nothing listens.
+    runner = web.AppRunner(build_web_app(runtime), access_log=None)
+    await runner.setup()
     try:
-        return await run_sweeps(runtime.engine, now)
+        counts = await run_sweeps(runtime.engine, now)
+        counts["outbox_sent"] = await drain(runtime.engine, runtime.senders, now)
+        return counts
     finally:
-        await runtime.db.close()
+        await runner.cleanup()  # closes the database too
 
 
 async def migrate_only(settings: Settings) -> None:
