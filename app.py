@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of every job at INFO: a line a few seconds, forever.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -107,7 +107,9 @@ class Engine:
                     is_manager=user.user_id in self.managers,
                 )
                 intents = await self._dispatch(ctx)
-                queued = await self._queue_direct_messages(ctx, intents)
+                await self._queue_direct_messages(ctx, intents)
+                # Handlers may also enqueue directly (introductions, check-in replies).
+                queued = bool(session.info.pop(outbox.QUEUED_FLAG, False))
         except Exception:
             # Nothing was saved (the transaction rolled back); say so, without echoing input.
             log.exception("failed to handle a %s event", type(event).__name__)
@@ -187,20 +189,24 @@ class Engine:
         ctx.args = rest
         return await spec.handler(ctx)
 
-    async def _queue_direct_messages(self, ctx: Context, intents: list[Intent]) -> int:
-        queued = 0
+    async def _queue_direct_messages(self, ctx: Context, intents: list[Intent]) -> None:
+        """Write ``SendDirect`` intents to the outbox, in the event's transaction."""
         for intent in intents:
             if isinstance(intent, SendDirect):
-                added = await outbox.enqueue(
+                user = intent.user
+                # With the recipient's person id, the worker keeps to their working hours
+                # and an erasure also drops what is still waiting for them.
+                recipient = await find_person(
+                    ctx.session, user.platform.value, user.workspace, user.user_id
+                )
+                await outbox.enqueue(
                     ctx.session,
                     key=intent.key,
-                    platform=intent.user.platform.value,
-                    target=to_data(intent.user),
+                    platform=user.platform.value,
+                    target=to_data(user),
                     payload=to_data(intent.message),
-                    person_id=None,
+                    person_id=recipient.id if recipient is not None else None,
                 )
-                queued += int(added)
-        return queued
 
 
 def _profile_changed(person: Person, actor: Actor) -> bool:

@@ -17,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.tables import OutboxMessage, Person
 from storage.types import utcnow
 
+# Set on a session's ``info`` when a row was queued, so the engine wakes the worker.
+QUEUED_FLAG = "outbox_queued"
+
 
 async def enqueue(
     session: AsyncSession,
@@ -48,7 +51,11 @@ async def enqueue(
     insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
     result = await session.exec(stmt)
-    return bool(result.rowcount)
+    added = bool(result.rowcount)
+    if added:
+        # The engine reads this after the commit to wake the worker at once.
+        session.info[QUEUED_FLAG] = True
+    return added
 
 
 # --- The worker's side: claim, record, retry -------------------------------------------

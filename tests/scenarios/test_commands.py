@@ -178,7 +178,10 @@ async def test_leave_erases_my_data_after_confirmation(
     assert kim.sees("still in the programme")
     assert len(await rows(harness, Enrolment)) == 2
     await kim.types("/mentoring leave")
+    wakes: list[bool] = []
+    harness.engine.on_outbox = lambda: wakes.append(True)
     await kim.clicks("Yes, erase my data")
+    assert wakes == [True]  # the outbox worker is woken at once
     assert kim.sees("your data has been erased")
     names = {p.display_name for p in await rows(harness, Person)}
     assert "Kim" not in names
@@ -191,6 +194,7 @@ async def test_leave_erases_my_data_after_confirmation(
 
     [note] = await rows(harness, OutboxMessage)
     assert note.target["user_id"] == "ULOU"
+    assert note.person_id == people["Lou"].id
     assert "partner has left" in str(note.payload)
     # An old confirmation button clicked again finds nothing to erase.
     await kim.clicks("Yes, erase my data")
