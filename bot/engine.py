@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot import features  # noqa: F401  (registers every command, action and form)
 from bot.i18n import LANGUAGES, normalize_locale, translator
 from bot.model import (
@@ -96,16 +98,7 @@ class Engine:
                     locale=_language(event.actor.locale),
                     timezone=event.actor.timezone,
                 )
-                ctx = Context(
-                    event=event,
-                    person=person,
-                    session=session,
-                    settings=self.settings,
-                    t=translator(person.locale, self.settings.mentoring_default_locale),
-                    now=self.clock(),
-                    is_admin=self.is_admin(user.user_id),
-                    is_manager=user.user_id in self.managers,
-                )
+                ctx = self._context(event, person, session)
                 intents = await self._dispatch(ctx)
                 await self._queue_direct_messages(ctx, intents)
                 # Handlers may also enqueue directly (introductions, check-in replies).
@@ -118,6 +111,20 @@ class Engine:
         if queued and self.on_outbox is not None:
             self.on_outbox()
         return [i for i in intents if not isinstance(i, SendDirect)]
+
+    def _context(self, event: Event, person: Person, session: AsyncSession) -> Context:
+        """What a handler needs: the person in their language, their rights, the time."""
+        user_id = event.actor.user.user_id
+        return Context(
+            event=event,
+            person=person,
+            session=session,
+            settings=self.settings,
+            t=translator(person.locale, self.settings.mentoring_default_locale),
+            now=self.clock(),
+            is_admin=self.is_admin(user_id),
+            is_manager=user_id in self.managers,
+        )
 
     def _is_read_only(self, event: Event) -> bool:
         """A command whose handler promised never to write (help, status, ...)."""
@@ -136,16 +143,7 @@ class Engine:
             person = await find_person(session, user.platform.value, user.workspace, user.user_id)
             if person is None or _profile_changed(person, event.actor):
                 return None
-            ctx = Context(
-                event=event,
-                person=person,
-                session=session,
-                settings=self.settings,
-                t=translator(person.locale, self.settings.mentoring_default_locale),
-                now=self.clock(),
-                is_admin=self.is_admin(user.user_id),
-                is_manager=user.user_id in self.managers,
-            )
+            ctx = self._context(event, person, session)
             intents = await self._dispatch(ctx)
         if any(isinstance(i, SendDirect) for i in intents) or session.new or session.dirty:
             raise RuntimeError("a read-only command tried to write")

@@ -77,32 +77,19 @@ async def _joinable(ctx: Context, editing_id: int | None) -> list[Programme]:
 
 
 async def _form_for(ctx: Context, d: Dialogue, errors: dict[str, str] | None = None) -> Form:
+    """The form of the dialogue's current step, prefilled with the answers so far."""
     t = ctx.t
-    env = await _env(ctx, d)
-    if d.step == "start":
-        return build_form(
-            form_id=FORM_START,
-            title=t("enrol.form.title"),
-            questions=dialogue.START,
-            t=t,
-            env=env,
-            initial=d.data,
-            submit_label=t("button.next"),
-            cancel_label=t("button.cancel"),
-            intro=(Text(t("enrol.form.intro")),),
-            state=_state(d),
-            errors=errors,
-        )
+    start = d.step == "start"
     return build_form(
-        form_id=FORM_DETAILS,
+        form_id=FORM_START if start else FORM_DETAILS,
         title=t("enrol.form.title"),
-        questions=dialogue.DETAILS,
+        questions=dialogue.START if start else dialogue.DETAILS,
         t=t,
-        env=env,
+        env=await _env(ctx, d),
         initial=d.data,
         submit_label=t("button.next"),
         cancel_label=t("button.cancel"),
-        intro=dialogue.privacy_notice(t),
+        intro=(Text(t("enrol.form.intro")),) if start else dialogue.privacy_notice(t),
         state=_state(d),
         errors=errors,
     )
