@@ -8,6 +8,8 @@ if [ -z "$PG_BIN" ]; then
   exit 1
 fi
 PORT=${PG_TEST_PORT:-55432}
+HERE=$(pwd)
+cd /  # the postgres user may not enter the caller's (private) folder
 DIR=$(mktemp -d /tmp/pgtest.XXXXXX)
 chown postgres:postgres "$DIR"
 cleanup() {
@@ -20,4 +22,5 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200" start >/dev/null
 runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres mentoring_test
 export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PORT/mentoring_test"
+cd "$HERE"
 "$@"

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.local_chat  # noqa: F401
+import storage.local_chat  # registers the local chat tables, which storage.tables does not hold
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata

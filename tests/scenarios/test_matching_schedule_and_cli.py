@@ -6,6 +6,7 @@ import argparse
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.features.matching import _cli_arguments, match_command, scheduled_matching
 from bot.model import Actions, Reply
@@ -27,7 +28,7 @@ from tests.scenarios.matching_people import (
 CREATED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday
 
 
-async def two_people(harness: Harness, **programme: object) -> None:
+async def two_people(harness: Harness, **programme: Any) -> None:
     await make_programme(harness, created_at=CREATED, **programme)
     await enrol(harness.person("Alice"), "mentor", department="IT")
     await enrol(harness.person("Bob"), "mentee", department="Legal")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -28,16 +29,43 @@ def test_time_zone_offsets_follow_daylight_saving_and_survive_unknown_zones() ->
 def test_only_a_consented_self_description_maps_to_priority_tracks() -> None:
     tracks = ["Women's leadership", "Early careers"]
     said = "I'd love to join the women’s leadership track!"
-    consented = Enrolment(self_description=said, self_description_consent=True)
-    assert tracks_of(consented, tracks) == {"Women's leadership"}
-    assert tracks_of(Enrolment(self_description=said, self_description_consent=False), tracks) == (
-        frozenset()
+    consented = Enrolment(
+        person_id=1,
+        programme_id=1,
+        role="mentor",
+        self_description=said,
+        self_description_consent=True,
     )
+    assert tracks_of(consented, tracks) == {"Women's leadership"}
     assert tracks_of(
-        Enrolment(self_description="early careers", self_description_consent=True), tracks
+        Enrolment(
+            person_id=1,
+            programme_id=1,
+            role="mentor",
+            self_description=said,
+            self_description_consent=False,
+        ),
+        tracks,
+    ) == (frozenset())
+    assert tracks_of(
+        Enrolment(
+            person_id=1,
+            programme_id=1,
+            role="mentor",
+            self_description="early careers",
+            self_description_consent=True,
+        ),
+        tracks,
     ) == {"Early careers"}
     assert tracks_of(
-        Enrolment(self_description="careers", self_description_consent=True), tracks
+        Enrolment(
+            person_id=1,
+            programme_id=1,
+            role="mentor",
+            self_description="careers",
+            self_description_consent=True,
+        ),
+        tracks,
     ) == (frozenset())
 
 
@@ -75,7 +103,8 @@ def test_inconsistent_programme_settings_are_named() -> None:
     assert settings_problem(Programme(name="P")) is None
     assert settings_problem(Programme(name="P", max_capacity=0)) == "max_capacity=0"
     assert settings_problem(Programme(name="P", kind="weird")) == "kind='weird'"
-    assert "topic" in (settings_problem(Programme(name="P", weights={"topic": "x"})) or "")
+    odd_weights: dict[str, Any] = {"topic": "x"}
+    assert "topic" in (settings_problem(Programme(name="P", weights=odd_weights)) or "")
 
 
 def test_every_n_days_counts_from_the_last_round() -> None:
