@@ -5,22 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import InboundEvent
+from storage.types import utcnow
 
 
 async def first_delivery(session: AsyncSession, platform: str, event_id: str) -> bool:
-    """Record the event id; False when it was already recorded (a redelivery)."""
-    try:
-        async with session.begin_nested():
-            session.add(InboundEvent(platform=platform, event_id=event_id[:200]))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    """Record the event id; False when it was already recorded (a redelivery).
+
+    One ``INSERT … ON CONFLICT DO NOTHING``: no savepoint, no exception on a repeat.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(InboundEvent)
+        .values(platform=platform, event_id=event_id[:200], received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    )
+    result = await session.exec(stmt)
+    return bool(result.rowcount)
 
 
 async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
