@@ -623,33 +623,14 @@ def _admin_ids(ctx: Context) -> list[str]:
 @ROUTES.action("checkin.rematch")
 async def asked_for_rematch(ctx: Context) -> list[Intent]:
     """End the pair so that the person is matched again in the next round."""
+    from bot.features.matching import end_for_rematch  # one way to end a pair for a rematch
+
     parsed = talk.parse_value(_value(ctx))
     pair = await _pair_of_actor(ctx, parsed[0]) if parsed else None
     if pair is None or pair.id is None:
         return _reply(ctx.t("checkin.not_member"), replace=False)
-    partner = await _partner(ctx, pair)
-    if not await end_pair(ctx.session, pair.id, "rematch", ctx.now):
+    if not await end_for_rematch(ctx, pair):
         return _reply(ctx.t("checkin.pair_inactive"))
-    await expire_open_checkins(ctx.session, pair.id, ALL_CYCLES)
-    await outbox.cancel_pending_like(
-        ctx.session, [f"{k}:{pair.id}:%" for k in ("checkin", "nudge", "reask")], "pair ended"
-    )
-    programme = await ctx.session.get(Programme, pair.programme_id)
-    await _tell_admins(
-        ctx.session,
-        _admin_ids(ctx),
-        ctx.settings.mentoring_default_locale,
-        f"rematch:{pair.id}",
-        ctx.now,
-        "checkin.admin.rematch",
-        person=_name(ctx.person, ctx.t),
-        partner=_name(partner, ctx.t),
-        programme=programme.name if programme else "—",
-    )
-    if partner is not None:
-        pt = _t(partner, ctx.settings.mentoring_default_locale)
-        message = text_message(pt("checkin.ended.partner", partner=_name(ctx.person, pt)))
-        await _queue(ctx.session, partner, f"pair-ended:{pair.id}:{partner.id}", message, ctx.now)
     return _reply(ctx.t("checkin.rematch.done"))
 
 

@@ -337,16 +337,12 @@ async def rematch(ctx: Context) -> list[Intent]:
     return [Reply(rematch_question(ctx.t, choices))]
 
 
-@ROUTES.action("rematch.confirm")
-async def rematch_confirmed(ctx: Context) -> list[Intent]:
-    """End the pair; the admins are told privately, the partner neutrally."""
-    assert isinstance(ctx.event, Action)
-    pair_id = _value_id(ctx.event, "pair")
-    pair = await ctx.session.get(Pair, pair_id) if pair_id is not None else None
-    if pair is None or ctx.person_id not in (pair.mentor_id, pair.mentee_id):
-        return _reply(ctx.t("match.error.stale"))
-    if pair.status not in OCCUPYING:
-        return _reply(ctx.t("match.rematch.already"))
+async def end_for_rematch(ctx: Context, pair: Pair) -> bool:
+    """End a pair at one member's request: the partner is told neutrally, admins privately.
+
+    False when the pair had already ended. Used by ``/mentoring rematch`` and by the
+    check-in's "find me a new partner" button.
+    """
     other = pair.mentee_id if pair.mentor_id == ctx.person_id else pair.mentor_id
     partner = (await people_by_ids(ctx.session, [other])).get(other) if other else None
     programme = await ctx.session.get(Programme, pair.programme_id)
@@ -355,7 +351,7 @@ async def rematch_confirmed(ctx: Context) -> list[Intent]:
         ctx.session, pair, "rematch", ctx.now, default_locale=locale, tell=[other] if other else []
     )
     if not ended:
-        return _reply(ctx.t("match.rematch.already"))
+        return False
     await tell_admins(
         ctx.session,
         ctx.settings.mentoring_admins,
@@ -370,6 +366,21 @@ async def rematch_confirmed(ctx: Context) -> list[Intent]:
             id=pair.id,
         ),
     )
+    return True
+
+
+@ROUTES.action("rematch.confirm")
+async def rematch_confirmed(ctx: Context) -> list[Intent]:
+    """End the pair; the admins are told privately, the partner neutrally."""
+    assert isinstance(ctx.event, Action)
+    pair_id = _value_id(ctx.event, "pair")
+    pair = await ctx.session.get(Pair, pair_id) if pair_id is not None else None
+    if pair is None or ctx.person_id not in (pair.mentor_id, pair.mentee_id):
+        return _reply(ctx.t("match.error.stale"))
+    if pair.status not in OCCUPYING:
+        return _reply(ctx.t("match.rematch.already"))
+    if not await end_for_rematch(ctx, pair):
+        return _reply(ctx.t("match.rematch.already"))
     return _reply(ctx.t("match.rematch.done"), replace=True)
 
 

@@ -315,7 +315,7 @@ async def test_something_is_wrong_goes_to_the_admins_only_with_a_rematch_offer(
     assert alice.sees("this pair has ended")
     await world.run_days(16, 18)
     [ended] = world.new(bob)
-    assert "Your mentoring pair with Alice has ended" in ended.text
+    assert "Your mentoring pair with Alice in *Reverse mentoring* has come to an end" in ended.text
     [rematch] = world.new(admin)
     assert "*Alice* asked for a new partner" in rematch.text
     pair = await world.pair()
