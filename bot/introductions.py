@@ -9,6 +9,7 @@ transaction as the change that caused it, under an idempotency key.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -105,7 +106,17 @@ async def introduce(
         return int(added)
     count = 0
     for person, t, role in ((mentor, mentor_t, "mentor"), (mentee, mentee_t, "mentee")):
-        message = direct_introduction(t, facts(t), role)
+        told = facts(t)
+        partner = mentee if role == "mentor" else mentor
+        if person.platform == partner.platform == Platform.TEAMS.value:
+            # A Teams bot cannot open a group chat: the 1:1 introduction @mentions the
+            # partner instead (the Teams adapter turns <@id|name> into a real mention).
+            mention = f"<@{partner.user_id}|{display_name(partner, t)}>"
+            if role == "mentor":
+                told = replace(told, mentee=mention)
+            else:
+                told = replace(told, mentor=mention)
+        message = direct_introduction(t, told, role)
         count += await send_to(session, person, f"intro:{pair.id}:{person.id}", message, now)
     return count
 

@@ -115,8 +115,9 @@ async def test_in_teams_each_person_gets_a_direct_message_in_their_language(
     assert set(rows) == {tom_key, ines_key}
     assert from_data(rows[tom_key].target) == tom.user
     assert isinstance(from_data(rows[ines_key].target), UserRef)
-    assert "Meet your mentee, Inès!" in text_of(rows[tom_key])
-    assert "Voici votre mentor : Tom !" in text_of(rows[ines_key])
+    # Each names and @mentions the other (the Teams adapter renders <@id|name> as a mention).
+    assert "Meet your mentee, <@UINÈS|Inès>!" in text_of(rows[tom_key])
+    assert "Voici votre mentor : <@UTOM|Tom> !" in text_of(rows[ines_key])
 
 
 async def test_people_left_unmatched_are_told_kindly_why_and_what_comes_next(
