@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import Translator, translator
-from bot.model import Message, Platform, UserRef
+from bot.model import Actions, Button, Message, Platform, UserRef
 from bot.serialize import to_data
 from conversations.introduction import PairFacts, direct_introduction, group_introduction
 from conversations.matching import admin_notice, pair_ended_message, unmatched_message
 from storage import outbox
 from storage.checkins import people_with_user_ids
+from storage.conversation_refs import principal_name
 from storage.tables import Pair, Person, Programme
 
 
@@ -117,8 +119,26 @@ async def introduce(
             else:
                 told = replace(told, mentor=mention)
         message = direct_introduction(t, told, role)
+        if person.platform == partner.platform == Platform.TEAMS.value and partner.id:
+            message = await _with_chat_link(session, message, partner, t)
         count += await send_to(session, person, f"intro:{pair.id}:{person.id}", message, now)
     return count
+
+
+TEAMS_CHAT_LINK = "https://teams.microsoft.com/l/chat/0/0?users={users}"
+
+
+async def _with_chat_link(
+    session: AsyncSession, message: Message, partner: Person, t: Translator
+) -> Message:
+    """Add a button that opens a Teams chat with the partner (when their sign-in is known)."""
+    upn = await principal_name(session, partner.id or 0)
+    if upn is None:
+        return message
+    link = TEAMS_CHAT_LINK.format(users=quote(upn, safe="@"))
+    label = t("intro.open_chat", partner=display_name(partner, t))
+    button = Button(label, "intro.open_chat", url=link, style="primary")
+    return Message((*message.elements, Actions((button,))), text=message.text)
 
 
 async def tell_unmatched(

@@ -18,6 +18,15 @@ from storage.tables import ChannelRef, Person
 from storage.types import utcnow
 
 DIRECT = "dm"
+# Where a Teams reference keeps the person's sign-in name (UPN), for chat deep links.
+PRINCIPAL_NAME = "userPrincipalName"
+
+
+async def principal_name(session: AsyncSession, person_id: int) -> str | None:
+    """The person's Teams sign-in name, when the adapter could learn it."""
+    row = await find_reference(session, person_id)
+    value = ((row.reference if row else {}).get("user") or {}).get(PRINCIPAL_NAME)
+    return value if isinstance(value, str) else None
 
 
 async def find_reference(

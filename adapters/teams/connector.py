@@ -111,7 +111,7 @@ class BotConnector:
         path = "".join("/" + quote(part, safe="") for part in parts)
         return URL(base + path, encoded=True)
 
-    async def _call(self, method: str, url: URL, body: JSON) -> JSON:
+    async def _call(self, method: str, url: URL, body: JSON | None) -> JSON:
         headers = {"Content-Type": "application/json"}
         authorization = await self._authorization()
         if authorization:
@@ -151,6 +151,11 @@ class BotConnector:
         url = self._url(service_url, conversation_id, "activities", activity_id)
         answer = await self._call("PUT", url, body)
         return str(answer.get("id") or activity_id)
+
+    async def member_profile(self, service_url: str, conversation_id: str, user_id: str) -> JSON:
+        """A conversation member's Teams profile (name, email, ``userPrincipalName``)."""
+        url = self._url(service_url, conversation_id, "members", user_id)
+        return await self._call("GET", url, None)
 
     async def create_personal_conversation(
         self, service_url: str, *, bot_id: str, user_id: str, tenant_id: str

@@ -52,9 +52,15 @@ from bot.delivery import DeliveryError
 from bot.i18n import LANGUAGES, Translator, normalize_locale, translator
 from bot.model import Action, MemberJoined, Platform
 from bot.routing import ROUTES
-from storage.conversation_refs import find_reference, save_reference, set_reachable
+from storage.conversation_refs import (
+    PRINCIPAL_NAME,
+    find_reference,
+    principal_name,
+    save_reference,
+    set_reachable,
+)
 from storage.events import first_delivery
-from storage.people import upsert_person
+from storage.people import find_person, upsert_person
 
 if TYPE_CHECKING:
     from app import Runtime
@@ -208,6 +214,8 @@ class TeamsBot:
         if not info.is_personal and info.activity_type != "message":
             return None  # installs in a team: the installer has not talked to the bot yet
         reference = dict(info.reference)
+        if info.is_personal:
+            await self._add_principal_name(info, reference)
         async with self.runtime.db.session() as session:
             person = await upsert_person(
                 session,
@@ -232,6 +240,32 @@ class TeamsBot:
                 await set_reachable(session, person.id, not removed)
                 person.reachable = not removed
         return person
+
+    async def _add_principal_name(self, info: ActivityInfo, reference: dict[str, Any]) -> None:
+        """Keep the person's sign-in name in their reference (for "open a chat" deep links).
+
+        Activities do not carry it; the Connector's members API does. Asked once per
+        person: later activities reuse the stored value. A failure only means no link.
+        """
+        user = dict(reference.get("user") or {})
+        async with self.runtime.db.read_session() as session:
+            person = await find_person(
+                session, Platform.TEAMS.value, info.tenant_id, info.actor.user.user_id
+            )
+            known = await principal_name(session, person.id) if person and person.id else None
+        if known is None:
+            try:
+                profile = await self.connector.member_profile(
+                    info.conversation.service_url or "",
+                    info.conversation.channel_id,
+                    info.actor.user.user_id,
+                )
+            except DeliveryError:
+                return
+            known = profile.get(PRINCIPAL_NAME)
+        if isinstance(known, str) and "@" in known:
+            user[PRINCIPAL_NAME] = known[:200]
+            reference["user"] = user
 
 
 def _reason(exc: Exception) -> str:

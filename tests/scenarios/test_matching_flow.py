@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.model import Action, Platform, UserRef
+from bot.model import Action, Actions, Platform, UserRef
 from bot.serialize import from_data
+from storage.conversation_refs import save_reference
 from storage.tables import Programme
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness
@@ -118,6 +119,38 @@ async def test_in_teams_each_person_gets_a_direct_message_in_their_language(
     # Each names and @mentions the other (the Teams adapter renders <@id|name> as a mention).
     assert "Meet your mentee, <@UINÈS|Inès>!" in text_of(rows[tom_key])
     assert "Voici votre mentor : <@UTOM|Tom> !" in text_of(rows[ines_key])
+
+
+async def test_in_teams_the_introduction_opens_a_chat_when_the_partner_sign_in_is_known(
+    harness: Harness,
+) -> None:
+    await make_programme(harness)
+    tom = harness.person("Tom", platform=Platform.TEAMS)
+    ines = harness.person("Inès", platform=Platform.TEAMS, locale="fr-FR")
+    await enrol(tom, "mentor", department="IT")
+    await enrol(ines, "mentee", department="Legal")
+    async with harness.engine.db.session() as session:  # what the Teams adapter learnt
+        await save_reference(
+            session,
+            await person_id(harness, ines),
+            "a:ines",
+            {"user": {"id": "UINÈS", "userPrincipalName": "ines@example.com"}},
+        )
+    admin = harness.person("Admin", user_id=ADMIN_ID, platform=Platform.TEAMS)
+    await admin.types("/mentoring admin match")
+    await admin.clicks("Approve and introduce")
+    [pair] = await pairs(harness, "active")
+    rows = {row.key: from_data(row.payload) for row in await outbox(harness)}
+    to_tom = rows[f"intro:{pair.id}:{await person_id(harness, tom)}"]
+    links = [b for e in to_tom.elements if isinstance(e, Actions) for b in e.buttons if b.url]
+    assert [(b.label, b.url) for b in links] == [
+        (
+            "Open a chat with Inès",
+            "https://teams.microsoft.com/l/chat/0/0?users=ines@example.com",
+        )
+    ]
+    to_ines = rows[f"intro:{pair.id}:{await person_id(harness, ines)}"]
+    assert not [e for e in to_ines.elements if isinstance(e, Actions)]  # Tom's is unknown
 
 
 async def test_people_left_unmatched_are_told_kindly_why_and_what_comes_next(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.conversation_refs import find_reference
+from storage.conversation_refs import find_reference, principal_name
 from storage.people import find_person
 from storage.tables import Person
 from tests.adapters.teams.adaptive_cards import adaptive_cards
@@ -207,3 +207,19 @@ async def test_activities_the_bot_does_not_use_are_acknowledged_silently(
     said = await teams.post(typing)
 
     assert (said.status, said.activities) == (200, [])
+
+
+async def test_the_sign_in_name_is_learnt_once_for_open_a_chat_links(teams: TeamsWorld) -> None:
+    ada = teams.user("Ada Lovelace")
+
+    await ada.types("help")
+    await ada.types("status")
+
+    assert len(teams.fake.calls_for("get_member")) == 1  # asked once, then reused
+    async with teams.runtime.db.session() as session:
+        person = await find_person(session, "teams", TENANT, ada.user_id)
+        assert person is not None
+        assert person.id is not None
+        upn = await principal_name(session, person.id)
+    assert upn is not None
+    assert upn.endswith("@example.com")
