@@ -131,6 +131,9 @@ def background_jobs(runtime: Runtime) -> list[Callable[[], Coroutine[Any, Any, N
             await running.stop()
 
     async def outbox_job() -> None:
+        # Read the admins when the server starts, after every adapter has mounted
+        # (the local chat adds its demo admin then).
+        worker.admins = engine.admins
         await worker.run(wake)
 
     return [scheduler_job, outbox_job]
