@@ -70,24 +70,18 @@ class Engine:
         """Answer one event. Redeliveries of an event id get no answer at all."""
         user = event.actor.user
         try:
-            deduplicated = False
-            if self._is_read_only(event):
+            read_only = self._is_read_only(event)
+            if read_only:
+                # The redelivery record is the only write; the answer comes from a read.
                 if event.event_id:
                     async with self.db.session() as session:
-                        if not await first_delivery(session, user.platform.value, event.event_id):
-                            log.info("ignored a redelivered %s event", user.platform.value)
+                        if await self._redelivered(session, event):
                             return []
-                    deduplicated = True
                 answered = await self._answer_read_only(event)
                 if answered is not None:
                     return answered
             async with self.db.session() as session:
-                if (
-                    event.event_id
-                    and not deduplicated
-                    and not await first_delivery(session, user.platform.value, event.event_id)
-                ):
-                    log.info("ignored a redelivered %s event", user.platform.value)
+                if not read_only and await self._redelivered(session, event):
                     return []
                 person = await upsert_person(
                     session,
@@ -145,9 +139,17 @@ class Engine:
                 return None
             ctx = self._context(event, person, session)
             intents = await self._dispatch(ctx)
-        if any(isinstance(i, SendDirect) for i in intents) or session.new or session.dirty:
-            raise RuntimeError("a read-only command tried to write")
+            if any(isinstance(i, SendDirect) for i in intents) or session.new or session.dirty:
+                raise RuntimeError("a read-only command tried to write")
         return intents
+
+    async def _redelivered(self, session: AsyncSession, event: Event) -> bool:
+        """Record the event id; True when the platform delivered it before."""
+        platform = event.actor.user.platform.value
+        if event.event_id and not await first_delivery(session, platform, event.event_id):
+            log.info("ignored a redelivered %s event", platform)
+            return True
+        return False
 
     async def _dispatch(self, ctx: Context) -> list[Intent]:
         event = ctx.event

@@ -363,3 +363,25 @@ async def test_a_failure_rolls_back_and_says_so_politely(
 async def test_managers_are_known_to_the_engine(engine: Engine) -> None:
     assert engine.is_admin(ADMIN_ID) and not engine.is_admin(MANAGER_ID)
     assert MANAGER_ID in engine.managers
+
+
+async def test_a_read_only_command_that_writes_is_stopped_and_nothing_is_saved(
+    harness: Harness, programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = harness.person("Ann")
+    await ann.types("status")  # Ann is known: the next status goes the read-only way
+
+    async def sneaky(ctx: Any) -> list[Any]:
+        ctx.person.display_name = "changed"
+        return []
+
+    spec = harness.engine.routes.commands[("status",)]
+    monkeypatch.setitem(
+        harness.engine.routes.commands,
+        ("status",),
+        type(spec)(spec.path, sneaky, read_only=True),
+    )
+    await ann.types("status")
+    assert ann.sees("nothing was saved")
+    [person] = await rows(harness, Person)
+    assert person.display_name == "Ann"
