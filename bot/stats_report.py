@@ -25,6 +25,7 @@ from bot.stats_privacy import (
 )
 from storage import stats as queries
 from storage.stats import FeedbackTotals
+from storage.tables import Programme
 
 ROLES = ("mentor", "mentee")
 OTHER = "other"  # feedback from people with no enrolment, or a role no longer known
@@ -42,7 +43,7 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Slice:
-    """One slice of the report (a role, or a programme)."""
+    """One slice of the report (a role, a programme, or a priority track)."""
 
     key: str
     active: int = 0
@@ -95,6 +96,7 @@ class Report:
     comments: tuple[str, ...]
     chart: tuple[ChartPoint, ...]
     comments_allowed: bool = False  # enough answers for excerpts (there may be no comment)
+    by_track: tuple[Slice, ...] = ()  # one programme with priority tracks; ``other`` last
 
     @property
     def met_rate(self) -> float | None:
@@ -244,6 +246,13 @@ async def build_report(
             programme_names, participation, pairs, met_now, current, k, total_shown
         )
 
+    by_track: tuple[Slice, ...] = ()
+    chosen = await session.get(Programme, programme_id) if programme_id is not None else None
+    if chosen is not None and chosen.id is not None and chosen.priority_tracks:
+        by_track = await _track_slices(
+            session, chosen.id, list(chosen.priority_tracks), participation, period, k, total_shown
+        )
+
     comments: tuple[str, ...] = ()
     if total.answers >= comment_k:
         sample = await queries.sample_comments(
@@ -274,7 +283,50 @@ async def build_report(
         comments=comments,
         chart=chart,
         comments_allowed=total.answers >= comment_k,
+        by_track=by_track,
     )
+
+
+async def _track_slices(
+    session: AsyncSession,
+    programme_id: int,
+    tracks: Sequence[str],
+    participation: Sequence[queries.Participation],
+    period: Period,
+    k: int,
+    total_shown: bool,
+) -> tuple[Slice, ...]:
+    """One programme split by priority track, people without one in ``other``.
+
+    The track slices and ``other`` partition the programme (a track no longer
+    among the programme's counts as ``other``), so they are suppressed together.
+    """
+
+    def key(track: str | None) -> str:
+        return track if track is not None and track in tracks else OTHER
+
+    pairs = await queries.pairs_by_track(session, programme_id, period.start, period.end)
+    answers = await queries.feedback_by_track(session, programme_id, period.weeks)
+    figures = _partition(
+        _grouped((key(track), _Sums.of(row)) for track, row in answers.items()), k, total_shown
+    )
+    slices = []
+    for name in [*dict.fromkeys(tracks), OTHER]:
+        parts = [p for p in participation if key(p.track) == name]
+        mine = [p for p in pairs if key(p.track) == name]
+        slices.append(
+            Slice(
+                name,
+                active=sum(p.active for p in parts),
+                paused=sum(p.paused for p in parts),
+                unmatched=sum(p.unmatched for p in parts),
+                active_pairs=sum(p.active for p in mine),
+                running=sum(p.running for p in mine),
+                met=sum(p.met for p in mine),
+                feedback=figures.get(name, Feedback(0, False)),
+            )
+        )
+    return tuple(slices)
 
 
 def _programme_slices(

@@ -87,9 +87,9 @@ def _feedback_line(t: Translator, f: Feedback) -> str:
     )
 
 
-def _slice_line(t: Translator, s: Slice, *, with_pairs: bool) -> str:
+def _slice_line(t: Translator, s: Slice, *, with_pairs: bool, people: bool | None = None) -> str:
     parts = []
-    if s.key != "other":
+    if people if people is not None else s.key != "other":
         parts.append(
             t(
                 "stats.slice_people",
@@ -239,6 +239,16 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
         elements.append(Heading(t("stats.by_programme")))
         # Text, not Fields: there may be more programmes than a Slack section has fields (10).
         lines = [f"{s.key}: {_slice_line(t, s, with_pairs=True)}" for s in report.by_programme]
+        elements += [Text(chunk) for chunk in _chunks(lines)]
+
+    if report.by_track:
+        elements.append(Heading(t("stats.by_track")))
+        # "other": people whose consented self-description names no priority track.
+        lines = [
+            f"{t('stats.track.other') if s.key == 'other' else s.key}: "
+            f"{_slice_line(t, s, with_pairs=True, people=True)}"
+            for s in report.by_track
+        ]
         elements += [Text(chunk) for chunk in _chunks(lines)]
 
     elements.append(Heading(t("stats.comments")))

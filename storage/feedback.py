@@ -1,8 +1,9 @@
 """Anonymous feedback: the answers, and apart from them, the record that a person answered.
 
 The two rows are written in one transaction but share no column that links
-them: the answer has a random key, the programme, the role, the ISO week and
-the answers; the receipt has the person, the survey key and the same coarse week.
+them: the answer has a random key, the programme, the role, the priority track
+(if any), the ISO week and the answers; the receipt has the person, the survey
+key and the same coarse week.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ async def record_answer(
     programme_id: int | None,
     role: str | None,
     survey: str,
+    track: str | None = None,
     usefulness: int | None,
     recommend: int | None,
     comment: str | None,
@@ -58,6 +60,7 @@ async def record_answer(
         FeedbackAnswer(
             programme_id=programme_id,
             role=role,
+            track=track,
             period=period,
             survey=survey,
             usefulness=usefulness,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, union
+from sqlalchemy import and_, case, distinct, func, literal, or_, outerjoin, union
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +35,17 @@ class Participation:
     active: int
     paused: int
     unmatched: int
+    track: str | None = None  # the enrolments' priority track (None: none, or no consent)
+
+
+@dataclass(frozen=True)
+class TrackPairs:
+    """Pairs of one priority track: active now, running in a period, and those that met."""
+
+    track: str | None
+    active: int
+    running: int
+    met: int
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def _bucket_case(column: Any, bounds: Sequence[Any]) -> Any:
 
 
 async def participation(session: AsyncSession, programme_id: int | None) -> list[Participation]:
-    """Active, paused and unmatched enrolments by programme and role.
+    """Active, paused and unmatched enrolments by programme, role and priority track.
 
     Unmatched: an active enrolment whose person is in no active pair of that
     programme. The matched people are one UNION (deduplicated, so a mentor with two
@@ -106,6 +118,7 @@ async def participation(session: AsyncSession, programme_id: int | None) -> list
         select(  # type: ignore[call-overload]
             col(Enrolment.programme_id),
             col(Enrolment.role),
+            col(Enrolment.track),
             func.sum(case((active, 1), else_=0)),
             func.sum(case((col(Enrolment.status) == "paused", 1), else_=0)),
             func.sum(case((and_(active, matched.c.person_id.is_(None)), 1), else_=0)),
@@ -118,12 +131,12 @@ async def participation(session: AsyncSession, programme_id: int | None) -> list
             ),
         )
         .where(_programme_filter(col(Enrolment.programme_id), programme_id))
-        .group_by(col(Enrolment.programme_id), col(Enrolment.role))
+        .group_by(col(Enrolment.programme_id), col(Enrolment.role), col(Enrolment.track))
     )
     rows = (await session.exec(query)).all()
     return [
-        Participation(pid, role, int(a or 0), int(p or 0), int(u or 0))
-        for pid, role, a, p, u in rows
+        Participation(pid, role, int(a or 0), int(p or 0), int(u or 0), track)
+        for pid, role, track, a, p, u in rows
     ]
 
 
@@ -170,6 +183,93 @@ async def meetings(
     )
     rows = (await session.exec(query)).all()
     return [Meetings(pid, int(running), int(met or 0)) for pid, running, met in rows]
+
+
+async def pairs_by_track(
+    session: AsyncSession, programme_id: int, start: datetime, end: datetime
+) -> list[TrackPairs]:
+    """By priority track: active pairs, pairs running during ``[start, end)``, and those that met.
+
+    A pair belongs to its mentee's track, else its mentor's (so each pair is in one
+    slice and the slices add up to the programme's figures); ``None`` for neither.
+    """
+    mentee = aliased(Enrolment, name="mentee_enrolment")
+    mentor = aliased(Enrolment, name="mentor_enrolment")
+    track = func.coalesce(col(mentee.track), col(mentor.track))
+    met_in_period = (
+        select(col(CheckIn.id))
+        .where(
+            col(CheckIn.pair_id) == col(Pair.id),
+            col(CheckIn.answer) == "met",
+            col(CheckIn.answered_at) >= start,
+            col(CheckIn.answered_at) < end,
+        )
+        .exists()
+    )
+    began = func.coalesce(col(Pair.introduced_at), col(Pair.created_at), type_=UTCDateTime())
+    running = and_(began < end, or_(col(Pair.ended_at).is_(None), col(Pair.ended_at) >= start))
+    query = (
+        select(
+            track,
+            func.sum(case((col(Pair.status) == "active", 1), else_=0)),
+            func.sum(case((running, 1), else_=0)),
+            func.sum(case((and_(running, met_in_period), 1), else_=0)),
+        )
+        .select_from(
+            outerjoin(
+                Pair,
+                mentee,
+                and_(
+                    col(mentee.programme_id) == col(Pair.programme_id),
+                    col(mentee.person_id) == col(Pair.mentee_id),
+                ),
+            ).outerjoin(
+                mentor,
+                and_(
+                    col(mentor.programme_id) == col(Pair.programme_id),
+                    col(mentor.person_id) == col(Pair.mentor_id),
+                ),
+            )
+        )
+        .where(col(Pair.programme_id) == programme_id, col(Pair.status).in_(RUNNING_PAIR_STATUSES))
+        .group_by(track)
+    )
+    rows = (await session.exec(query)).all()
+    return [TrackPairs(t, int(a or 0), int(r or 0), int(m or 0)) for t, a, r, m in rows]
+
+
+async def feedback_by_track(
+    session: AsyncSession, programme_id: int, weeks: tuple[str, str]
+) -> dict[str | None, FeedbackTotals]:
+    """Feedback sums of one programme's answers in ISO weeks ``[first, stop)``, by track."""
+    usefulness = col(FeedbackAnswer.usefulness)
+    recommend = col(FeedbackAnswer.recommend)
+    period = col(FeedbackAnswer.period)
+    track = col(FeedbackAnswer.track)
+    query = (
+        select(  # type: ignore[call-overload]
+            track,
+            func.count(),
+            func.count(usefulness),
+            func.coalesce(func.sum(usefulness), 0),
+            func.count(recommend),
+            func.sum(case((recommend >= PROMOTER_MIN, 1), else_=0)),
+            func.sum(case((recommend <= DETRACTOR_MAX, 1), else_=0)),
+        )
+        .where(
+            col(FeedbackAnswer.programme_id) == programme_id,
+            period >= weeks[0],
+            period < weeks[1],
+        )
+        .group_by(track)
+    )
+    rows = (await session.exec(query)).all()
+    return {
+        t: FeedbackTotals(
+            0, programme_id, None, int(n), int(un), int(us), int(rn), int(pr or 0), int(de or 0)
+        )
+        for t, n, un, us, rn, pr, de in rows
+    }
 
 
 async def checkin_answers(

@@ -94,6 +94,9 @@ class Enrolment(SQLModel, table=True):
     capacity: int = 1
     self_description: str | None = Field(default=None, max_length=200)
     self_description_consent: bool = False
+    # The first programme priority track the consented self-description mentions, for the
+    # statistics' split by track (k-anonymous aggregates only); None without consent.
+    track: str | None = Field(default=None, max_length=80)
     status: str = Field(default="active", max_length=8)  # active | paused
     created_at: datetime = _created()
     updated_at: datetime = _created()
@@ -247,6 +250,7 @@ class FeedbackAnswer(SQLModel, table=True):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     role: str | None = Field(default=None, max_length=8)
+    track: str | None = Field(default=None, max_length=80)  # coarse, like role: a priority track
     period: str = Field(max_length=8)  # ISO week, e.g. 2026-W48
     survey: str = Field(max_length=16)  # checkin | end | adhoc
     usefulness: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.model import (
@@ -19,6 +20,7 @@ from bot.model import (
     Text,
 )
 from bot.replies import text_message
+from bot.rounds import tracks_of
 from bot.routing import ROUTES, Context
 from conversations import enrolment as dialogue
 from conversations.forms import build_form, validate
@@ -248,14 +250,25 @@ async def confirm(ctx: Context) -> list[Intent]:
     if enrolment is None:
         enrolment = Enrolment(person_id=ctx.person_id, programme_id=data["programme_id"], role="")
         ctx.session.add(enrolment)
-    _apply(enrolment, data)
+    _apply(enrolment, data, programme.priority_tracks or [])
     await drop_dialogue(ctx.session, ctx.person_id, KIND)
     key = "enrol.updated" if data.get("editing") else "enrol.done"
     role = ctx.t(f"role.{enrolment.role}")
     return [Reply(text_message(ctx.t(key, programme=programme.name, role=role)), replace=True)]
 
 
-def _apply(e: Enrolment, data: dict[str, Any]) -> None:
+def first_track(e: Enrolment, priority_tracks: Sequence[str]) -> str | None:
+    """The first of the programme's priority tracks the consented self-description mentions.
+
+    Stored on the enrolment (and copied onto feedback answers) only for the
+    statistics' k-anonymous split by track; None without consent.
+    """
+    mentioned = tracks_of(e, priority_tracks)
+    found = next((t for t in priority_tracks if t in mentioned), None)
+    return found[:80] if found else None
+
+
+def _apply(e: Enrolment, data: dict[str, Any], priority_tracks: Sequence[str] = ()) -> None:
     consent = bool(data.get("consent")) and bool(data.get("self_description"))
     e.role = data["role"]
     topics = list(data.get("topics", []))
@@ -269,6 +282,7 @@ def _apply(e: Enrolment, data: dict[str, Any]) -> None:
     # A self-description is kept only with explicit consent.
     e.self_description = str(data["self_description"]) if consent else None
     e.self_description_consent = consent
+    e.track = first_track(e, priority_tracks)  # cleared with the consent
     e.updated_at = utcnow()
 
 

@@ -169,6 +169,8 @@ async def submit_survey(ctx: Context) -> list[Intent]:
         # The role at answer time: the enrolment's, else the person's place in the pair.
         role=enrolment.role if enrolment is not None else s.pair_role,
         survey=s.kind,
+        # The answerer's priority track, as coarse as the role (None without consent).
+        track=enrolment.track if enrolment is not None else None,
         usefulness=int(clean["usefulness"]),
         recommend=int(clean["recommend"]),
         comment=clean.get("comment") or None,

@@ -78,14 +78,19 @@ def report_rows(report: Report) -> Iterator[list[str]]:
         yield _slice_row(scope, label, f"role:{s.key}", s)
     for s in report.by_programme:
         yield _slice_row(scope, label, f"programme:{s.key}", s)
+    for s in report.by_track:
+        yield _slice_row(scope, label, f"track:{s.key}", s, people=True)
     for p in report.chart:
         shown = f"{p.usefulness:.2f}" if p.usefulness is not None else ""
         when = f"{p.unit}:{p.start.date().isoformat()}"
         yield [scope, label, when, "", "", "", "", "", str(p.meetings), "", "", shown, ""]
 
 
-def _slice_row(scope: str, label: str, name: str, s: Slice) -> list[str]:
-    people = s.key != "other"
+def _slice_row(
+    scope: str, label: str, name: str, s: Slice, *, people: bool | None = None
+) -> list[str]:
+    if people is None:
+        people = s.key != "other"  # the role "other": answers from people no longer enrolled
     return [
         scope,
         label,

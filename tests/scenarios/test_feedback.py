@@ -85,6 +85,7 @@ async def test_after_a_meeting_alice_answers_the_survey_anonymously(harness: Har
     [answer] = await answers(harness)
     assert (answer.programme_id, answer.role, answer.survey) == (p.id, "mentor", "checkin")
     assert (answer.usefulness, answer.recommend) == (4, 9)
+    assert answer.track is None
     assert answer.comment == "Eye-opening sessions."
     assert answer.period == iso_week(utcnow())
     stored = answer.model_dump()
@@ -92,6 +93,7 @@ async def test_after_a_meeting_alice_answers_the_survey_anonymously(harness: Har
         "id",
         "programme_id",
         "role",
+        "track",  # a priority track, as coarse as the role (None here: no consent)
         "period",
         "survey",
         "usefulness",

@@ -14,8 +14,21 @@ from storage.feedback import record_answer
 from storage.tables import FeedbackAnswer, FeedbackReceipt, Person, Programme
 
 # Every column the answers table may have, and nothing else: what was answered, about
-# which programme, by which role, in which (coarse) week.
-ALLOWED = {"id", "programme_id", "role", "period", "survey", "usefulness", "recommend", "comment"}
+# which programme, by which role and priority track (coarse, shared by many people), in
+# which (coarse) week.
+ALLOWED = {
+    "id",
+    "programme_id",
+    "role",
+    "track",
+    "period",
+    "survey",
+    "usefulness",
+    "recommend",
+    "comment",
+}
+# Coarse attributes are short labels, never free text that could name someone.
+COARSE = {"role": 8, "track": 80, "period": 8, "survey": 16}
 TIME_TYPES = ("DATE", "TIME", "TIMESTAMP")
 
 
@@ -37,7 +50,13 @@ async def _schema(db: Database) -> dict[str, Any]:
 async def test_the_answers_table_has_no_column_that_points_to_a_person(db: Database) -> None:
     schema = await _schema(db)
     names = {c["name"] for c in schema["columns"]}
-    assert names <= ALLOWED, f"unexpected columns: {names - ALLOWED}"
+    assert names == ALLOWED, f"unexpected columns: {names ^ ALLOWED}"
+    for column in schema["columns"]:
+        if column["name"] in COARSE:
+            length = getattr(column["type"], "length", None)
+            assert length is not None, f"{column['name']} is unbounded text"
+            assert length <= COARSE[column["name"]], f"{column['name']} is too long"
+            assert column["nullable"] or column["name"] in {"period", "survey"}
     referred = {fk["referred_table"] for fk in schema["foreign_keys"]}
     assert referred <= {"programme"}  # no person, pair, check-in, outbox or message id
     for column in schema["columns"]:
