@@ -26,7 +26,9 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import translate
@@ -83,6 +85,7 @@ class SlackAdapter:
         self.profiles = ProfileCache(self.client)
         self.responder = Responder(self.client, self.sender, self.http)
         self.ack_budget = ACK_BUDGET_S
+        self._identity: AuthorizeResult | None = None
         self.bolt = self._build_bolt()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._http: aiohttp.ClientSession | None = None
@@ -165,6 +168,31 @@ class SlackAdapter:
 
     # --- bolt ----------------------------------------------------------------------------------
 
+    async def _identify(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        """The bot's identity from one ``auth.test``.
+
+        bolt's default answers every request with "install this app" while auth.test
+        fails (a Web API hiccup, a proxy without it); here the bot keeps serving, and
+        its own messages are still recognised by their ``bot_id``. auth.test is asked
+        again until it succeeds once.
+        """
+        token = self.settings.slack_bot_token or ""
+        if self._identity is not None:
+            return self._identity
+        try:
+            found = await self.client.auth_test()
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            log.warning("auth.test failed; serving without the bot's own user id for now")
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+        self._identity = AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=found.get("team_id") or team_id,
+            bot_token=token,
+            bot_id=found.get("bot_id"),
+            bot_user_id=found.get("user_id"),
+        )
+        return self._identity
+
     def _build_bolt(self) -> AsyncApp:
         # bolt logs the whole body of a request with a bad signature: the user's text and
         # the legacy verification token would land in the logs. bolt resets these loggers'
@@ -173,13 +201,19 @@ class SlackAdapter:
             logger = logging.getLogger(name)
             if not any(isinstance(f, _NoRequestBodies) for f in logger.filters):
                 logger.addFilter(_NoRequestBodies())
-        # The token's auth.test runs once, lazily, on the first request (never at start-up),
-        # so building the app needs no network; bolt then knows the bot's own user id.
+
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            # A plain function: bolt passes arguments by their names (a method's self confuses it).
+            return await self._identify(enterprise_id, team_id)
+
+        # auth.test runs once, lazily, on the first request (never at start-up), so building
+        # the app needs no network; if it fails, requests are still served (see _authorize).
         bolt = AsyncApp(
             name="mentoring",
             client=self.client,
             signing_secret=self.signing_secret,
             process_before_response=True,
+            authorize=authorize,
             logger=logging.getLogger("slack_bolt.mentoring"),
         )
         bolt.command(ANY)(self.on_command)

@@ -44,6 +44,18 @@ async def test_help_is_answered_in_the_ack_only_to_the_person(slack: SlackTestAp
     assert slack.fake.calls_to("response_url") == []  # everything came in the ack
 
 
+async def test_commands_are_served_even_while_auth_test_fails(slack: SlackTestApp) -> None:
+    slack.fake.fail_with_error("auth.test", "internal_error", times=1)
+    alice = slack.person("U0001", "Alice")
+    turn = await alice.types("help")
+    assert turn.status == 200
+    assert alice.sees("Mentoring: what I can do")  # not bolt's "please install this app"
+    await alice.types("status")
+    assert len(slack.fake.calls_to("auth.test")) == 2  # asked again until it succeeds once
+    await alice.types("help")
+    assert len(slack.fake.calls_to("auth.test")) == 2
+
+
 async def test_a_french_slack_user_is_answered_in_french_and_remembered(
     slack: SlackTestApp,
 ) -> None:
