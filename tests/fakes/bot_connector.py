@@ -57,6 +57,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.fakes.clock import ManualClock as ManualClock  # re-exported for the tests
+
 from .teams_activities import (
     DEFAULT_BOT_APP_ID,
     personal_conversation_id,
@@ -92,22 +94,6 @@ def error_body(status: int, code: str | None = None, message: str | None = None)
     """Return the Connector's error JSON for ``status``, with Teams' usual code and message."""
     default_code, default_message = _ERROR_CODES.get(status, ("ServiceError", "Error."))
     return {"error": {"code": code or default_code, "message": message or default_message}}
-
-
-class ManualClock:
-    """A clock for the rate limiter that only moves when told to (``clock.advance(2)``)."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        """Start the clock at ``start`` seconds."""
-        self.now = start
-
-    def __call__(self) -> float:
-        """Return the current time in seconds."""
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds``."""
-        self.now += seconds
 
 
 @dataclass

@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from multidict import CIMultiDict
 
+from tests.fakes.clock import ManualClock
+
 if TYPE_CHECKING:
     from slack_sdk.http_retry.async_handler import AsyncRetryHandler
     from slack_sdk.web.async_client import AsyncWebClient
@@ -130,30 +132,6 @@ class Call:
         if not self.ok and isinstance(self.response, str):
             return self.response
         return None
-
-
-class ManualClock:
-    """A monotonic clock for tests: it only moves when told to.
-
-    Assign an instance to :attr:`FakeSlackApi.clock` (or pass it as
-    ``clock=``) to expire trigger ids or refill rate-limit buckets without
-    sleeping.
-    """
-
-    def __init__(self, start: float = 1_000.0) -> None:
-        """Start the clock at ``start`` seconds."""
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        """Return the current time in seconds."""
-        return self.now
-
-    def advance(self, seconds: float) -> float:
-        """Move the clock forward by ``seconds`` and return the new time."""
-        if seconds < 0:
-            raise ValueError("a monotonic clock cannot go backwards")
-        self.now += seconds
-        return self.now
 
 
 @dataclass
