@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app import settle_memory
+from bench.population import populate
 from bot.engine import Engine
 from bot.model import Actor, Command, ConversationRef, Platform, UserRef
 from bot.settings import Settings
@@ -31,10 +33,13 @@ async def run(command: str, requests: int, concurrency: int, people: int) -> str
         await db.migrate()
         engine = Engine(db, Settings(_env_file=None, mentoring_seed_programme=False))
         where = ConversationRef(Platform.SLACK, "T1", "C1")
-        for i in range(people):  # people known already, as in a running workspace
+        # People known already, enrolled and paired, as in a running programme.
+        await populate(db, Platform.SLACK.value, "T1", {f"U{i}": "x" for i in range(people)})
+        for i in range(people):
             await engine.handle(
                 Command(Actor(UserRef(Platform.SLACK, "T1", f"U{i}"), "x"), where, "help")
             )
+        settle_memory()  # as ``python app.py`` does before serving
         gate = asyncio.Semaphore(concurrency)
         latencies: list[float] = []
 

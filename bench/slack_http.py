@@ -10,6 +10,12 @@ its CPU), on loopback, on SQLite, with its Web API client pointed at an
 in-process fake Slack. The load generator sends signed slash commands (a fresh
 trigger id each, as Slack does) from an aiohttp client with ``--concurrency``
 requests in flight, after a warm-up; it prints requests/s and p50/p99 latency.
+All servers run at once and the scenarios are measured in interleaved rounds
+(``--rounds``, 5 by default); the round with the median throughput is shown, and
+the ratio to the bare app round by round.
+
+The bot's database holds the 64 users enrolled in a programme, two by two in active
+pairs (``bench/population.py``), so ``status`` shows a programme and a partner.
 
 Servers compared:
 
@@ -17,8 +23,10 @@ Servers compared:
   (bolt's defaults);
 * ``bare-pbr``: the same with ``process_before_response=True`` (no ack polling), the
   strictest baseline;
-* ``app``: the mentoring bot (``app.build_runtime`` + ``app.build_web_app``), answering
-  ``help`` and ``status`` in the ack after a database transaction.
+* ``app-stub``: the mentoring bot with its engine replaced by a canned answer (the
+  adapter's own cost);
+* ``app``: the mentoring bot (``app.build_runtime`` + ``app.build_web_app``, memory
+  settled as ``python app.py`` does), answering ``help`` and ``status`` in the ack.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 from aiohttp import web
 
+from bench.population import populate
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import signed_request_headers, slash_command_body
 
@@ -101,6 +110,8 @@ async def mentoring_app(
         slack_api_url=fake.base_url,
     )
     runtime = await app_module.build_runtime(settings)
+    people = {f"U{i:04d}": f"User {i}" for i in range(USERS)}
+    await populate(runtime.db, Platform.SLACK.value, "T0001", people)
     if stub_engine:
         user = UserRef(Platform.SLACK, "T0001", "U0000")
         where = ConversationRef(Platform.SLACK, "T0001", "C0001")
@@ -115,6 +126,8 @@ async def mentoring_app(
 
 async def serve(kind: str) -> None:
     """Child process: run one server until killed."""
+    import app as app_module
+
     logging.basicConfig(level=logging.WARNING)
     async with FakeSlackApi() as fake:
         for i in range(USERS):
@@ -124,6 +137,7 @@ async def serve(kind: str) -> None:
                 app = await mentoring_app(fake, directory, stub_engine=kind == "app-stub")
             else:
                 app = bare_app(fake, process_before_response=kind == "bare-pbr")
+            app_module.settle_memory()  # as ``python app.py`` does before serving
             runner = await _serve(app, fake.url)
             try:
                 await asyncio.Event().wait()
@@ -197,10 +211,18 @@ async def load(url: str, fake_url: str, text: str, n: int, concurrency: int) -> 
     return Result(text, n, elapsed, latencies, errors, late, failed)
 
 
-async def with_server(
-    kind: str, runs: list[tuple[str, str]], n: int, c: int, *, verbose: bool = False
-) -> list[Result]:
-    """Start a server child process, warm it up, measure each (label, command text)."""
+@dataclass
+class Server:
+    """A server child process and where to reach it."""
+
+    kind: str
+    child: asyncio.subprocess.Process
+    url: str
+    fake_url: str
+
+
+async def start_server(kind: str, *, verbose: bool = False) -> Server:
+    """Start one server in a child process; it idles while the others are measured."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -209,23 +231,51 @@ async def with_server(
         stdout=asyncio.subprocess.PIPE,
         stderr=None if verbose else asyncio.subprocess.DEVNULL,
     )
+    assert child.stdout is not None
+    line = (await asyncio.wait_for(child.stdout.readline(), 60)).decode()
+    if not line.startswith("PORT "):
+        child.terminate()
+        raise RuntimeError(f"the {kind} server did not start: {line!r}")
+    _, port, fake_url = line.split()
+    return Server(kind, child, f"http://127.0.0.1:{port}/slack/events", fake_url)
+
+
+# (label, server kind, command text), measured in this order in every round.
+SCENARIOS = [
+    ("bare bolt (ack only)", "bare", "help"),
+    ("bare bolt, pbr (ack)", "bare-pbr", "help"),
+    ("adapter, engine stubbed", "app-stub", "help"),
+    ("/mentoring help", "app", "help"),
+    ("/mentoring status", "app", "status"),
+]
+
+
+async def measure(n: int, c: int, rounds: int, *, verbose: bool = False) -> list[list[Result]]:
+    """Every scenario, ``rounds`` times, interleaved, so that a passing disturbance of the
+    machine falls on one round of every scenario rather than on all of one scenario."""
+    kinds = dict.fromkeys(kind for _, kind, _ in SCENARIOS)
+    servers = {kind: await start_server(kind, verbose=verbose) for kind in kinds}
     try:
-        assert child.stdout is not None
-        line = (await asyncio.wait_for(child.stdout.readline(), 60)).decode()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"the {kind} server did not start: {line!r}")
-        _, port, fake_url = line.split()
-        url = f"http://127.0.0.1:{port}/slack/events"
-        results = []
-        for label, text in runs:
-            await load(url, fake_url, text, max(USERS * 2, n // 10), c)  # warm-up: users, pools
-            result = await load(url, fake_url, text, n, c)
-            result.name = label
-            results.append(result)
+        for _label, kind, text in SCENARIOS:  # warm-up: users, profile caches, pools
+            server = servers[kind]
+            await load(server.url, server.fake_url, text, max(USERS * 2, n // 10), c)
+        results: list[list[Result]] = [[] for _ in SCENARIOS]
+        for _ in range(rounds):
+            for i, (label, kind, text) in enumerate(SCENARIOS):
+                server = servers[kind]
+                result = await load(server.url, server.fake_url, text, n, c)
+                result.name = label
+                results[i].append(result)
         return results
     finally:
-        child.terminate()
-        await child.wait()
+        for server in servers.values():
+            server.child.terminate()
+            await server.child.wait()
+
+
+def median_round(results: list[Result]) -> Result:
+    """The round with the median throughput."""
+    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
 
 
 def table(results: list[Result], baseline: Result, strict: Result) -> str:
@@ -248,6 +298,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median kept)")
     parser.add_argument("--verbose", action="store_true", help="show the servers' logs")
     parser.add_argument(
         "--serve", choices=("app", "app-stub", "bare", "bare-pbr"), help=argparse.SUPPRESS
@@ -257,16 +308,16 @@ async def main(argv: list[str] | None = None) -> int:
         await serve(args.serve)
         return 0
     n, c, v = args.requests, args.concurrency, args.verbose
-    [bare] = await with_server("bare", [("bare bolt (ack only)", "help")], n, c, verbose=v)
-    [strict] = await with_server("bare-pbr", [("bare bolt, pbr (ack)", "help")], n, c, verbose=v)
-    [adapter] = await with_server(
-        "app-stub", [("adapter, engine stubbed", "help")], n, c, verbose=v
+    per_scenario = await measure(n, c, args.rounds, verbose=v)
+    bare, strict, adapter, *app_results = [median_round(r) for r in per_scenario]
+    print(
+        f"concurrency {c}, {n} requests per scenario and round, {args.rounds} rounds "
+        "(median round shown), loopback HTTP, SQLite, signed requests"
     )
-    app_results = await with_server(
-        "app", [("/mentoring help", "help"), ("/mentoring status", "status")], n, c, verbose=v
-    )
-    print(f"concurrency {c}, {n} requests per scenario, loopback HTTP, SQLite, signed requests")
     print(table([bare, strict, adapter, *app_results], bare, strict))
+    for label, runs in zip(("help", "status"), per_scenario[3:], strict=True):
+        ratios = [r.rps / b.rps for r, b in zip(runs, per_scenario[0], strict=True)]
+        print(f"{label} / bare, round by round: " + ", ".join(f"{x:.2f}" for x in ratios))
     worst: Any = min(app_results, key=lambda r: r.rps)
     goal = worst.rps >= 0.7 * bare.rps and all(r.percentile(0.99) < 100 for r in app_results)
     print(f"goal (>= 0.7 x bare throughput, p99 < 100 ms): {'met' if goal else 'NOT met'}")

@@ -7,6 +7,7 @@ transaction as the change that caused them, and sent later by the outbox worker.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,6 +35,7 @@ from bot.settings import Settings
 from storage import outbox
 from storage.db import Database
 from storage.events import first_delivery
+from storage.known_people import KnownPeople, untouched
 from storage.people import find_person, upsert_person
 from storage.tables import Person
 from storage.types import utcnow
@@ -61,6 +63,9 @@ class Engine:
         self.admins = frozenset(settings.mentoring_admins) | extra_admins
         self.managers = frozenset(settings.mentoring_managers) | extra_managers
         self.on_outbox: Callable[[], None] | None = None  # wakes the outbox worker
+        self._recent = RecentIds()
+        # One process owns a SQLite file, so it can remember who is who (storage/known_people).
+        self.known_people = KnownPeople(lambda: db.people_generation) if db.is_sqlite else None
 
     def is_admin(self, user_id: str) -> bool:
         """Admins are listed in MENTORING_ADMINS by platform user id."""
@@ -72,11 +77,10 @@ class Engine:
         try:
             read_only = self._is_read_only(event)
             if read_only:
-                # The redelivery record is the only write; the answer comes from a read.
-                if event.event_id:
-                    async with self.db.session() as session:
-                        if await self._redelivered(session, event):
-                            return []
+                # Nothing to write: a redelivery is recognised in memory (see RecentIds).
+                if self._recent.seen(user.platform.value, event.event_id):
+                    log.info("ignored a redelivered %s event", user.platform.value)
+                    return []
                 answered = await self._answer_read_only(event)
                 if answered is not None:
                     return answered
@@ -133,13 +137,22 @@ class Engine:
     async def _answer_read_only(self, event: Event) -> list[Intent] | None:
         """Answer from a read transaction; None when the person must be written first."""
         user = event.actor.user
+        identity = (user.platform.value, user.workspace, user.user_id)
         async with self.db.read_session() as session:
-            person = await find_person(session, user.platform.value, user.workspace, user.user_id)
+            person = self.known_people.get(identity) if self.known_people is not None else None
+            if person is None:
+                generation = self.known_people.generation() if self.known_people is not None else 0
+                person = await find_person(session, *identity)
+                if person is not None and self.known_people is not None:
+                    self.known_people.remember(identity, person, generation)
             if person is None or _profile_changed(person, event.actor):
                 return None
             ctx = self._context(event, person, session)
             intents = await self._dispatch(ctx)
-            if any(isinstance(i, SendDirect) for i in intents) or session.new or session.dirty:
+            wrote = session.new or session.dirty or not untouched(person)
+            if any(isinstance(i, SendDirect) for i in intents) or wrote:
+                if self.known_people is not None:
+                    self.known_people.forget(identity)
                 raise RuntimeError("a read-only command tried to write")
         return intents
 
@@ -207,6 +220,32 @@ class Engine:
                     payload=to_data(intent.message),
                     person_id=recipient.id if recipient is not None else None,
                 )
+
+
+class RecentIds:
+    """The last event ids of read-only commands, to drop their redeliveries.
+
+    A read-only answer changes nothing, so a redelivery that reaches another process
+    or comes after a restart only repeats an answer: it is not worth a write per
+    command, which would double the cost of ``help`` and ``status``. Events with side
+    effects keep their durable record (``storage.events``).
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._ids: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = size
+
+    def seen(self, platform: str, event_id: str | None) -> bool:
+        """Remember the id; True when it was seen before. No id: never seen."""
+        if not event_id:
+            return False
+        key = (platform, event_id)
+        if key in self._ids:
+            return True
+        self._ids[key] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return False
 
 
 def _profile_changed(person: Person, actor: Actor) -> bool:

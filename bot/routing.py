@@ -6,6 +6,7 @@ the engine looks them up. A table, not an if/elif chain.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -182,9 +183,15 @@ def typo_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+_QUOTING = re.compile(r"[\"'\\]")
+_SHELL_WORD = re.compile(r"[^ \t\r\n]+")
+
+
 def split_words(text: str) -> list[str]:
     """Split a command like a shell would, but never fail on an unbalanced quote."""
     text = text.strip()[:MAX_COMMAND_LENGTH]
+    if not _QUOTING.search(text):  # the usual case, split as shlex would, at a fraction of its cost
+        return _SHELL_WORD.findall(text)
     try:
         return shlex.split(text)
     except ValueError:

@@ -15,6 +15,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.known_people import PEOPLE_CHANGED, watch_people
+from storage.sqlite_inline import inline_creator, is_file_url
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -27,6 +30,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Read connections run on the event loop (see sqlite_inline): never wait long there,
+    # and refuse any write, which would be a bug in a read-only handler.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=100")
+    cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 
@@ -75,8 +88,21 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._turns = WriterTurns() if self.is_sqlite else None
+        self.people_generation = 0  # bumped by each committed change to a person
+        watch_people()
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+        # Reads of a SQLite file run on the loop's thread (storage/sqlite_inline.py).
+        self.read_engine = self.engine
+        if self.is_sqlite and is_file_url(url):
+            creator = inline_creator(url, self.engine.dialect)
+            self.read_engine = create_async_engine(
+                url, async_creator=creator, pool_reset_on_return=None, **kwargs
+            )
+            event.listen(self.read_engine.sync_engine, "connect", _sqlite_read_pragmas)
+        self._read_sessions = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, expire_on_commit=False
         )
 
     @property
@@ -95,18 +121,29 @@ class Database:
         if self._turns is None:
             async with self._sessions() as session, session.begin():
                 yield session
-            return
-        async with self._turns.turn(), self._sessions() as session, session.begin():
-            yield session
+        else:
+            async with self._turns.turn(), self._sessions() as session, session.begin():
+                yield session
+        # Committed: people remembered by the read-only path may be out of date now.
+        if session.info.pop(PEOPLE_CHANGED, False):
+            self.people_generation += 1
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading only: no turn to wait for, rolled back at the end."""
-        async with self._sessions() as session, session.begin():
-            try:
-                yield session
-            finally:
-                await session.rollback()
+        """A session for reading only: no turn to wait for, rolled back at the end.
+
+        On a SQLite file its queries run on the event loop's thread and any write fails.
+        """
+        # No explicit begin: the connection is taken at the first query (a handler that
+        # reads nothing costs no connection), and closing the session rolls back. It is
+        # closed directly rather than by ``async with``, whose exit closes it in a separate
+        # task: the connection would be held across a turn of the loop, so that under load
+        # every request would need a connection of its own.
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            await session.close()
 
     async def migrate(self) -> None:
         """Apply every pending Alembic migration."""
@@ -124,6 +161,8 @@ class Database:
 
     async def close(self) -> None:
         """Release every pooled connection."""
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
         await self.engine.dispose()
 
 

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import Dialogue, Enrolment, Pair, Programme
 from storage.types import utcnow
 
+# The statements read on every ``status`` are built once (composing a select costs
+# more than running it on SQLite).
+_ENROLMENTS_OF = (
+    select(Enrolment, Programme)
+    .join(Programme, col(Programme.id) == Enrolment.programme_id)
+    .where(Enrolment.person_id == bindparam("person_id"))
+    .order_by(col(Enrolment.id))
+)
+_PAIRS_OF = (
+    select(Pair)
+    .where(
+        (Pair.mentor_id == bindparam("person_id")) | (Pair.mentee_id == bindparam("person_id")),
+        col(Pair.status).in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(col(Pair.id))
+)
+_DIALOGUE = select(Dialogue).where(
+    Dialogue.person_id == bindparam("person_id"), Dialogue.kind == bindparam("kind")
+)
+
 
 async def enrolments_of(session: AsyncSession, person_id: int) -> list[tuple[Enrolment, Programme]]:
     """A person's enrolments with their programmes."""
-    result = await session.exec(
-        select(Enrolment, Programme)
-        .join(Programme, col(Programme.id) == Enrolment.programme_id)
-        .where(Enrolment.person_id == person_id)
-        .order_by(col(Enrolment.id))
-    )
+    result = await session.exec(_ENROLMENTS_OF, params={"person_id": person_id})
     return list(result.all())
 
 
@@ -36,22 +52,14 @@ async def find_enrolment(
 
 async def pairs_of(session: AsyncSession, person_id: int, statuses: tuple[str, ...]) -> list[Pair]:
     """The person's pairs in the given statuses."""
-    result = await session.exec(
-        select(Pair)
-        .where(
-            (Pair.mentor_id == person_id) | (Pair.mentee_id == person_id),
-            col(Pair.status).in_(statuses),
-        )
-        .order_by(col(Pair.id))
-    )
+    params = {"person_id": person_id, "statuses": list(statuses)}
+    result = await session.exec(_PAIRS_OF, params=params)
     return list(result.all())
 
 
 async def get_dialogue(session: AsyncSession, person_id: int, kind: str) -> Dialogue | None:
     """The person's dialogue of this kind, if one is under way."""
-    result = await session.exec(
-        select(Dialogue).where(Dialogue.person_id == person_id, Dialogue.kind == kind)
-    )
+    result = await session.exec(_DIALOGUE, params={"person_id": person_id, "kind": kind})
     return result.first()
 
 

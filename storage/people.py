@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -10,18 +11,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.tables import Person
 from storage.types import utcnow
 
+# Built once: on SQLite, composing this select costs more than running it.
+_BY_IDENTITY = select(Person).where(
+    Person.platform == bindparam("platform"),
+    Person.workspace == bindparam("workspace"),
+    Person.user_id == bindparam("user_id"),
+)
+
 
 async def find_person(
     session: AsyncSession, platform: str, workspace: str, user_id: str
 ) -> Person | None:
     """The person with this platform identity, if known."""
-    result = await session.exec(
-        select(Person).where(
-            Person.platform == platform,
-            Person.workspace == workspace,
-            Person.user_id == user_id,
-        )
-    )
+    params = {"platform": platform, "workspace": workspace, "user_id": user_id}
+    result = await session.exec(_BY_IDENTITY, params=params)
     return result.first()
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.model import Element, Fields, Heading, Intent, Message, Note, Reply, Text
 from bot.replies import text_message
 from bot.routing import ROUTES, Context
-from storage.enrolments import enrolments_of, get_dialogue, pairs_of
-from storage.people import people_by_ids
+from storage.enrolments import enrolments_of
 from storage.programmes import find_programme
+from storage.status_view import status_view
 from storage.tables import Enrolment, Programme
 from storage.types import utcnow
 
@@ -16,28 +16,24 @@ from storage.types import utcnow
 async def status(ctx: Context) -> list[Intent]:
     """My enrolments, their status and my current pairs."""
     t = ctx.t
-    enrolments = await enrolments_of(ctx.session, ctx.person_id)
+    view = await status_view(ctx.session, ctx.person_id)
     elements: list[Element] = [Heading(t("status.title"))]
-    if not enrolments:
+    if not view.enrolments:
         elements.append(Text(t("status.none")))
-    pairs = await pairs_of(ctx.session, ctx.person_id, ("active", "paused"))
-    partner_ids = [(p.mentee_id if p.mentor_id == ctx.person_id else p.mentor_id) for p in pairs]
-    partners = await people_by_ids(ctx.session, [i for i in partner_ids if i is not None])
-    for e, programme in enrolments:
+    for e in view.enrolments:
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), ", ".join(e.topics_share or e.topics_learn) or "—"),
+            (t("summary.topics"), ", ".join(e.topics) or "—"),
         ]
-        for pair, partner_id in zip(pairs, partner_ids, strict=True):
-            if pair.programme_id == programme.id:
-                who = partners.get(partner_id) if partner_id is not None else None
-                name = who.display_name if who and who.display_name else t("status.partner_left")
+        for pair in view.pairs:
+            if pair.programme_id == e.programme_id:
+                name = pair.partner or t("status.partner_left")
                 items.append((t("status.pair"), f"{name} ({t(f'pair.status.{pair.status}')})"))
-        elements += [Heading(programme.name), Fields(tuple(items))]
-    if enrolments and not pairs:
+        elements += [Heading(e.programme), Fields(tuple(items))]
+    if view.enrolments and not view.pairs:
         elements.append(Text(t("status.no_pair")))
-    if await get_dialogue(ctx.session, ctx.person_id, "enrol") is not None:
+    if view.enrolling:
         elements.append(Note(t("status.unfinished")))
     elements.append(Note(t("status.footer")))
     return [Reply(Message(tuple(elements), text=t("status.title")))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +20,12 @@ def test_any_text_splits_into_words_without_raising(text: str) -> None:
     words = split_words(text)
     assert all(isinstance(w, str) for w in words)
     assert sum(len(w) for w in words) <= MAX_COMMAND_LENGTH
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\"'\\"), max_size=200))
+def test_text_without_quotes_splits_exactly_as_shlex_does(text: str) -> None:
+    # The usual case takes a quicker path than shlex: it must give the same words.
+    assert split_words(text) == shlex.split(text.strip()[:MAX_COMMAND_LENGTH])
 
 
 @given(st.text(max_size=300))
@@ -54,3 +62,14 @@ def test_typos_get_the_closest_command_and_french_aliases_work() -> None:
     assert ROUTES.suggestion("xyzzy") is None
     spec, _ = ROUTES.resolve(["aide"])
     assert spec is not None and spec.path == ("help",)
+
+
+def test_recent_event_ids_are_remembered_within_a_bound() -> None:
+    from bot.engine import RecentIds
+
+    recent = RecentIds(size=2)
+    assert not recent.seen("slack", "E1") and recent.seen("slack", "E1")
+    assert not recent.seen("teams", "E1")  # ids are per platform
+    assert not recent.seen("slack", None) and not recent.seen("slack", None)
+    assert not recent.seen("slack", "E2")
+    assert not recent.seen("slack", "E1")  # the oldest was let go
