@@ -112,8 +112,8 @@ def _adapter_mounts() -> list[Callable[[web.Application, Runtime], None]]:
 def settle_memory() -> None:
     """Move everything built at start-up out of the garbage collector's sight.
 
-    The modules, metadata and catalogs loaded at start-up are hundreds of thousands of
-    objects that live as long as the process. Left to the collector, each full
+    The modules, metadata and catalogs loaded at start-up are some 190,000 objects
+    that live as long as the process. Left to the collector, each full
     collection walks them all: a pause of over 100 ms every few seconds under load
     (bench/slack_http.py). Frozen, they are never walked again.
     """

@@ -58,7 +58,7 @@ async def run(command: str, requests: int, concurrency: int, people: int) -> str
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[int(len(latencies) * 0.99)] * 1000
-    return f"{command:<8} {requests:>6} {requests / elapsed:>8.0f} {p50:>8.1f} {p99:>8.1f}"
+    return f"{command:<8} {requests:>6} {requests / elapsed:>8.0f} {p50:>8.2f} {p99:>8.2f}"
 
 
 async def main() -> None:

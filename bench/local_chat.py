@@ -68,6 +68,7 @@ async def run(commands: int, enrolments: int) -> None:
         )
         await client.start_server()
         print(f"start-up with 8 personas welcomed: {(time.perf_counter() - started) * 1000:.0f} ms")
+        app.settle_memory()  # as ``python app.py`` does before serving
         try:
 
             async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.teams.cards import card_bytes
+from app import settle_memory
 from bot.model import Actions, Button, Message, Platform, Text, UserRef
 from storage.db import Database
 from tests.adapters.teams.adaptive_cards import adaptive_cards
@@ -58,6 +59,7 @@ async def main(people: int) -> None:
         await db.migrate()
         async with FakeBotConnector() as fake:
             world, client = await start_world(db, teams_settings(Path(tmp)), fake)
+            settle_memory()  # as ``python app.py`` does before serving
             timings: dict[str, list[float]] = {}
 
             async def timed(kind: str, coro: Awaitable[object]) -> None:
