@@ -6,6 +6,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.local_chat import LocalMessage
 from storage.tables import (
     ChannelRef,
     CheckIn,
@@ -18,6 +19,8 @@ from storage.tables import (
     Person,
 )
 from storage.types import utcnow
+
+LOCAL_PLATFORM = "local"  # bot.model.Platform.LOCAL (storage does not import the bot)
 
 
 async def erase_person(session: AsyncSession, person: Person) -> None:
@@ -47,5 +50,9 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
         update(Pair).where(col(Pair.mentee_id) == pid).values(mentee_id=None),
     ):
         await session.exec(stmt)
+    if person.platform == LOCAL_PLATFORM:
+        # The local chat keeps its conversations in this database (a real platform keeps
+        # them itself): the persona's DM, home view and private notices go too.
+        await session.exec(delete(LocalMessage).where(col(LocalMessage.viewer) == person.user_id))
     await session.delete(person)
     await session.flush()

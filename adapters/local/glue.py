@@ -161,10 +161,10 @@ class LocalChat:
                     created_at=self.clock.now(),
                 )
                 return [row]
-            case translate.Replace(message_id, kind, payload, active):
+            case translate.Replace(message_id, kind, payload, active, instead):
                 found = await local_chat.get_message(session, message_id)
                 if found is None:
-                    return []
+                    return await self._apply(session, instead, removed) if instead else []
                 row = await local_chat.replace_message(
                     session, found, payload=payload, kind=kind, active=active
                 )

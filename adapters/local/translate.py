@@ -515,6 +515,7 @@ class Replace:
     kind: str
     payload: dict[str, Any]
     active: bool = False
+    instead: Append | None = None  # when the message is gone (erased by ``leave``)
 
 
 @dataclass(frozen=True)
@@ -565,11 +566,12 @@ def effects(intents: Sequence[Intent], origin: Origin) -> list[Effect]:
         match intent:
             case Reply(message=message, private=private, replace=replace):
                 clicked = origin.message
+                viewer = _viewer(origin.conversation, origin.persona, private)
+                append = Append(origin.conversation, viewer, "bot", bot_payload(message))
                 if replace and clicked is not None and clicked.kind == "bot":
-                    out.append(Replace(clicked.id, "bot", bot_payload(message)))
+                    out.append(Replace(clicked.id, "bot", append.payload, instead=append))
                 else:
-                    viewer = _viewer(origin.conversation, origin.persona, private)
-                    out.append(Append(origin.conversation, viewer, "bot", bot_payload(message)))
+                    out.append(append)
             case PostMessage(conversation=ref, message=message):
                 if ref.platform == Platform.LOCAL:
                     target = ref.channel_id

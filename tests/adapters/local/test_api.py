@@ -143,6 +143,23 @@ async def test_nobody_sees_or_touches_another_persons_dm(chat: LocalChatClient) 
     assert (answer.status, answer.error) == (404, "unknown_message")
 
 
+async def test_leaving_also_erases_the_personas_chat_history(chat: LocalChatClient) -> None:
+    priya, margaret = chat.persona("L-priya"), chat.persona("L-margaret")
+    await priya.types("/mentoring join")
+    await priya.submits(role="mentor")
+    await priya.types("/mentoring stats", "general")  # a private notice in the channel
+    await priya.types("hello everyone", "general")
+    await margaret.types("/mentoring help")
+    await priya.types("/mentoring leave")
+    await priya.clicks("Yes, erase my data")
+    left = await priya.messages()
+    assert [m["kind"] for m in left] == ["bot"]
+    assert "your data has been erased" in left[0]["fallback"]
+    assert not await priya.sees("managers", "general")  # her private notice is gone
+    assert await margaret.sees("hello everyone", "general")  # what she said in public stays
+    assert await margaret.sees("/mentoring join")  # Margaret's own DM is untouched
+
+
 async def test_a_button_that_was_never_offered_is_refused(chat: LocalChatClient) -> None:
     priya = chat.persona("L-priya")
     welcome_id, _ = await priya.button("Help")
