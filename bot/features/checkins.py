@@ -17,8 +17,10 @@ An answer from either member counts for the pair.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -382,7 +384,17 @@ async def _partner(ctx: Context, pair: Pair) -> Person | None:
     return await ctx.session.get(Person, other) if other is not None else None
 
 
-async def _open_checkin(ctx: Context) -> tuple[Pair, CheckIn, Person | None] | list[Intent]:
+@dataclass(frozen=True)
+class OpenCheckIn:
+    """A check-in that a click or form may still answer, with its pair and the partner."""
+
+    pair: Pair
+    pair_id: int
+    checkin: CheckIn
+    partner: Person | None
+
+
+async def _open_checkin(ctx: Context) -> OpenCheckIn | list[Intent]:
     """The check-in a click or form answers, if it can still be answered; else the reply."""
     t = ctx.t
     parsed = talk.parse_value(_value(ctx))
@@ -406,7 +418,23 @@ async def _open_checkin(ctx: Context) -> tuple[Pair, CheckIn, Person | None] | l
         return _already_answered(ctx, checkin, partner)
     if checkin.status not in ("due", "asked"):
         return _reply(t("checkin.stale.closed"))
-    return pair, checkin, partner
+    assert pair.id is not None
+    return OpenCheckIn(pair, pair.id, checkin, partner)
+
+
+def _on_open_checkin(
+    handler: Callable[[Context, OpenCheckIn], Awaitable[list[Intent]]],
+) -> Callable[[Context], Awaitable[list[Intent]]]:
+    """Run ``handler`` only on a check-in that can still be answered; else say why not."""
+
+    @functools.wraps(handler)
+    async def run(ctx: Context) -> list[Intent]:
+        found = await _open_checkin(ctx)
+        if isinstance(found, list):
+            return found
+        return await handler(ctx, found)
+
+    return run
 
 
 async def _newer_checkin(
@@ -445,34 +473,35 @@ def _answer(ctx: Context, checkin: CheckIn, answer: str) -> None:
     checkin.answered_at = ctx.now
 
 
-@ROUTES.action("checkin.met")
-async def answered_met(ctx: Context) -> list[Intent]:
-    """We met: close the check-in for both, and offer the anonymous survey to both."""
-    found = await _open_checkin(ctx)
-    if isinstance(found, list):
-        return found
-    pair, checkin, partner = found
-    assert pair.id is not None
-    _answer(ctx, checkin, "met")
+async def _close(ctx: Context, open_: OpenCheckIn, answer: str, reason: str) -> None:
+    """Record the answer and close the check-in for both; drop its reminders still waiting."""
+    checkin = open_.checkin
+    _answer(ctx, checkin, answer)
     checkin.status = "answered"
     checkin.next_ask_at = None
     await outbox.cancel_pending_like(
-        ctx.session, _cycle_patterns(pair.id, checkin.cycle), "answered"
+        ctx.session, _cycle_patterns(open_.pair_id, checkin.cycle), reason
     )
+
+
+@ROUTES.action("checkin.met")
+@_on_open_checkin
+async def answered_met(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
+    """We met: close the check-in for both, and offer the anonymous survey to both."""
+    pair_id, cycle, partner = open_.pair_id, open_.checkin.cycle, open_.partner
+    await _close(ctx, open_, "met", "answered")
     if partner is not None:
         pt = _t(partner, ctx.settings.mentoring_default_locale)
-        message = talk.partner_met_message(pt, _name(ctx.person, pt), pair.id, checkin.cycle)
-        key = f"checkin-met:{pair.id}:{checkin.cycle}:{partner.id}"
+        message = talk.partner_met_message(pt, _name(ctx.person, pt), pair_id, cycle)
+        key = f"checkin-met:{pair_id}:{cycle}:{partner.id}"
         await _queue(ctx.session, partner, key, message, ctx.now)
-    return [Reply(talk.met_reply(ctx.t, pair.id, checkin.cycle), replace=True)]
+    return [Reply(talk.met_reply(ctx.t, pair_id, cycle), replace=True)]
 
 
 @ROUTES.action("checkin.scheduled")
-async def answered_scheduled(ctx: Context) -> list[Intent]:
+@_on_open_checkin
+async def answered_scheduled(ctx: Context, _open: OpenCheckIn) -> list[Intent]:
     """It's scheduled: ask for the date in a small form."""
-    found = await _open_checkin(ctx)
-    if isinstance(found, list):
-        return found
     return [OpenForm(_scheduled_form(ctx, _value(ctx)))]
 
 
@@ -505,8 +534,7 @@ async def submitted_scheduled(ctx: Context) -> list[Intent]:
     found = await _open_checkin(ctx)
     if isinstance(found, list):
         return [CloseForm(), *found]
-    pair, checkin, _ = found
-    assert pair.id is not None
+    checkin = found.checkin
     raw = event.values.get("date", "")
     raw = raw if isinstance(raw, str) else ""
     today = local_date(ctx.now, ctx.person.timezone)
@@ -525,51 +553,42 @@ async def submitted_scheduled(ctx: Context) -> list[Intent]:
     _answer(ctx, checkin, "scheduled")
     checkin.next_ask_at = start_of_day_after(planned, ctx.person.timezone)
     await outbox.cancel_pending_like(
-        ctx.session, _cycle_patterns(pair.id, checkin.cycle), "scheduled"
+        ctx.session, _cycle_patterns(found.pair_id, checkin.cycle), "scheduled"
     )
     done = ctx.t("checkin.scheduled.done", date=ctx.t.date(planned, "long"))
     return [CloseForm(), Reply(text_message(done))]
 
 
 @ROUTES.action("checkin.not_yet")
-async def answered_not_yet(ctx: Context) -> list[Intent]:
+@_on_open_checkin
+async def answered_not_yet(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
     """Not yet: remind the pair in 3 days."""
-    found = await _open_checkin(ctx)
-    if isinstance(found, list):
-        return found
-    pair, checkin, _ = found
-    assert pair.id is not None
+    checkin = open_.checkin
     _answer(ctx, checkin, "not_yet")
     checkin.next_ask_at = ctx.now + NUDGE_AFTER
     await outbox.cancel_pending_like(
-        ctx.session, _cycle_patterns(pair.id, checkin.cycle), "not yet"
+        ctx.session, _cycle_patterns(open_.pair_id, checkin.cycle), "not yet"
     )
     return _reply(ctx.t("checkin.not_yet.done"))
 
 
 @ROUTES.action("checkin.pause")
-async def answered_pause(ctx: Context) -> list[Intent]:
+@_on_open_checkin
+async def answered_pause(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
     """Pause the pair: no more check-ins until one of them resumes it."""
-    found = await _open_checkin(ctx)
-    if isinstance(found, list):
-        return found
-    pair, checkin, partner = found
-    assert pair.id is not None
-    _answer(ctx, checkin, "pause")
-    checkin.status = "answered"
-    checkin.next_ask_at = None
-    await set_pair_status(ctx.session, pair.id, "paused", ("active",))
-    await outbox.cancel_pending_like(ctx.session, _cycle_patterns(pair.id, checkin.cycle), "paused")
+    pair_id, cycle, partner = open_.pair_id, open_.checkin.cycle, open_.partner
+    await set_pair_status(ctx.session, pair_id, "paused", ("active",))
+    await _close(ctx, open_, "pause", "paused")
     if partner is not None:
         pt = _t(partner, ctx.settings.mentoring_default_locale)
         message = talk.text_with_button(
             pt("checkin.pause.partner", partner=_name(ctx.person, pt)),
-            talk.resume_button(pt, pair.id),
+            talk.resume_button(pt, pair_id),
         )
-        key = f"pair-paused:{pair.id}:{checkin.cycle}:{partner.id}"
+        key = f"pair-paused:{pair_id}:{cycle}:{partner.id}"
         await _queue(ctx.session, partner, key, message, ctx.now)
     text = ctx.t("checkin.pause.done")
-    return [Reply(talk.text_with_button(text, talk.resume_button(ctx.t, pair.id)), replace=True)]
+    return [Reply(talk.text_with_button(text, talk.resume_button(ctx.t, pair_id)), replace=True)]
 
 
 @ROUTES.action("checkin.resume")
@@ -587,32 +606,24 @@ async def resume_pair(ctx: Context) -> list[Intent]:
 
 
 @ROUTES.action("checkin.problem")
-async def answered_problem(ctx: Context) -> list[Intent]:
+@_on_open_checkin
+async def answered_problem(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
     """Something is wrong: privately to the admins; the person is offered a new partner."""
-    found = await _open_checkin(ctx)
-    if isinstance(found, list):
-        return found
-    pair, checkin, partner = found
-    assert pair.id is not None
-    _answer(ctx, checkin, "problem")
-    checkin.status = "answered"
-    checkin.next_ask_at = None
-    await outbox.cancel_pending_like(
-        ctx.session, _cycle_patterns(pair.id, checkin.cycle), "problem reported"
-    )
-    programme = await ctx.session.get(Programme, pair.programme_id)
+    pair_id, cycle, partner = open_.pair_id, open_.checkin.cycle, open_.partner
+    await _close(ctx, open_, "problem", "problem reported")
+    programme = await ctx.session.get(Programme, open_.pair.programme_id)
     await _tell_admins(
         ctx.session,
         _admin_ids(ctx),
         ctx.settings.mentoring_default_locale,
-        f"problem:{pair.id}:{checkin.cycle}",
+        f"problem:{pair_id}:{cycle}",
         ctx.now,
         "checkin.admin.problem",
         person=_name(ctx.person, ctx.t),
         partner=_name(partner, ctx.t),
         programme=programme.name if programme else "—",
     )
-    value = talk.checkin_value(pair.id, checkin.cycle)
+    value = talk.checkin_value(pair_id, cycle)
     return [Reply(talk.problem_reply(ctx.t, _name(partner, ctx.t), value), replace=True)]
 
 
