@@ -13,6 +13,7 @@ KINDS = ("reverse", "classic")
 NAME_MAX = 80
 TOPICS_MAX = 1000
 MAX_TOPICS = 50
+SCHEDULE_MAX = 64  # Programme.match_schedule's column
 
 
 def _kind_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
@@ -37,6 +38,22 @@ QUESTIONS: Sequence[Question] = (
         "separate_departments", "checkbox", "programme.q.separate_departments", required=False
     ),
     Question("auto_approve", "checkbox", "programme.q.auto_approve", required=False),
+    Question(
+        "schedule",
+        "text",
+        "programme.q.schedule",
+        "programme.q.schedule.hint",
+        required=False,
+        max_length=SCHEDULE_MAX,
+    ),
+    Question(
+        "tracks",
+        "textarea",
+        "programme.q.tracks",
+        "programme.q.tracks.hint",
+        required=False,
+        max_length=TOPICS_MAX,
+    ),
 )
 
 # key=value argument names accepted on the command line, mapped to question names.
@@ -61,6 +78,10 @@ ARGUMENT_ALIASES = {
     "separate_departments": "separate_departments",
     "auto": "auto_approve",
     "auto_approve": "auto_approve",
+    "schedule": "schedule",
+    "calendrier": "schedule",
+    "tracks": "tracks",
+    "parcours": "tracks",
 }
 
 
@@ -82,6 +103,8 @@ def as_values(programme: Any) -> dict[str, str]:
         "gap": str(programme.seniority_gap),
         "separate_departments": "yes" if programme.separate_departments else "",
         "auto_approve": "yes" if programme.auto_approve else "",
+        "schedule": programme.match_schedule or "",
+        "tracks": ", ".join(programme.priority_tracks or []),
     }
 
 
@@ -96,3 +119,5 @@ def apply(programme: Any, clean: Mapping[str, Any]) -> None:
     programme.seniority_gap = clean["gap"]
     programme.separate_departments = bool(clean.get("separate_departments"))
     programme.auto_approve = bool(clean.get("auto_approve"))
+    programme.match_schedule = (clean.get("schedule") or "").strip() or None
+    programme.priority_tracks = split_topics(clean.get("tracks") or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.match_schedule import ScheduleError, next_round_after
 from bot.model import (
     Action,
     Actions,
@@ -80,6 +81,12 @@ async def _save(
     clean, errors = validate(programme_form.QUESTIONS, values, ctx.t, {})
     if "topics" in clean and not programme_form.split_topics(clean["topics"]):
         errors["topics"] = ctx.t("form.error.required")
+    schedule = (clean.get("schedule") or "").strip()
+    if schedule:
+        try:
+            next_round_after(schedule, ctx.now)
+        except ScheduleError:
+            errors["schedule"] = ctx.t("programme.error.schedule", schedule=schedule[:64])
     other = await find_programme(ctx.session, clean.get("name", "")) if "name" in clean else None
     if other is not None and other.id != programme.id:
         errors["name"] = ctx.t("programme.error.name_taken")
@@ -136,6 +143,12 @@ async def list_programmes(ctx: Context) -> list[Intent]:
                         ),
                     ),
                     (t("programme.list.topics"), ", ".join(p.topics or []) or "—"),
+                    (t("programme.list.schedule"), p.match_schedule or t("programme.list.manual")),
+                    *(
+                        [(t("programme.list.tracks"), ", ".join(p.priority_tracks))]
+                        if p.priority_tracks
+                        else []
+                    ),
                 )
             )
         )

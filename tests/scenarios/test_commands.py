@@ -263,6 +263,36 @@ async def test_admins_manage_programmes(harness: Harness) -> None:
     assert programmes["Women in Tech"].topics == ["AI", "Leadership"]
 
 
+async def test_admins_set_a_matching_schedule_and_priority_tracks(harness: Harness) -> None:
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    await admin.types("/mentoring admin programme create")
+    assert admin.sees("Matching schedule (optional)") and admin.sees("Priority tracks (optional)")
+    common = {"name": "Leaders", "topics": "AI", "kind": "reverse"}
+    await admin.submits(**common, schedule="every fortnight", tracks="")
+    assert admin.last.errors is not None
+    assert "I can't read `every fortnight` as a schedule" in admin.last.errors["schedule"]
+    await admin.submits(**common, schedule="0 9 * * mon", tracks="Women in leadership, , Early")
+    assert admin.sees("Programme *Leaders* saved")
+    [saved] = await rows(harness, Programme)
+    assert saved.match_schedule == "0 9 * * mon"
+    assert saved.priority_tracks == ["Women in leadership", "Early"]
+    await admin.types("/mentoring admin programme list")
+    assert admin.sees("Matching rounds: 0 9 * * mon")
+    assert admin.sees("Priority tracks: Women in leadership, Early")
+    await admin.types('/mentoring admin programme edit Leaders schedule="every 2 weeks" tracks=')
+    assert admin.sees("saved")
+    [saved] = await rows(harness, Programme)
+    assert (saved.match_schedule, saved.priority_tracks) == ("every 2 weeks", [])
+    await admin.types("/mentoring admin programme edit Leaders schedule=")
+    [saved] = await rows(harness, Programme)
+    assert saved.match_schedule is None  # rounds only when an admin starts them
+    await admin.types("/mentoring admin programme list")
+    assert admin.sees("Matching rounds: when an admin starts them")
+    fr = harness.person("Admine", user_id=ADMIN_ID, locale="fr-FR")
+    await fr.types("/mentoring admin programme edit Leaders calendrier=bientôt")
+    assert fr.sees("Je ne sais pas lire `bientôt` comme un calendrier")
+
+
 async def test_only_admins_run_admin_commands(harness: Harness, programme: Programme) -> None:
     eve = harness.person("Eve", locale="fr-FR")
     await eve.types("/mentoring admin programme create name=Hack")
