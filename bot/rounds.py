@@ -52,6 +52,7 @@ from storage.pairs import (
     round_pairs,
 )
 from storage.people import people_by_ids
+from storage.reporting_lines import reporting_lines
 from storage.tables import Enrolment, MatchRound, Pair, Person, Programme
 
 log = logging.getLogger(__name__)
@@ -216,11 +217,17 @@ async def build_rules(
         )
         if m in key_of and e in key_of
     }
-    managers: dict[str, str] = {}
-    for person in await managers_by_user(session, {p.platform for p in pool.people.values()}):
+    platforms = {p.platform for p in pool.people.values()}
+    # HR's import first (storage/reporting_lines.py), then what a platform told about
+    # someone (the local chat's personas); candidates add their own edge on top.
+    managers: dict[str, str] = {
+        f"{platform}:{workspace}:{user}": f"{platform}:{workspace}:{boss}"
+        for platform, workspace, user, boss in await reporting_lines(session, platforms)
+    }
+    for person in await managers_by_user(session, platforms):
         boss = manager_key(person)
         if boss:
-            managers[person_key(person)] = boss
+            managers.setdefault(person_key(person), boss)
     return Rules(
         kind="classic" if programme.kind == "classic" else "reverse",
         seniority_gap=int(programme.seniority_gap or 0),

@@ -50,6 +50,21 @@ class Person(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class ReportingLine(SQLModel, table=True):
+    """Who reports to whom, as HR exported it (``python app.py import-managers``).
+
+    Kept apart from ``person``: a chain of managers runs through people who never
+    talk to the bot. Each import replaces a workspace's lines as a whole.
+    """
+
+    __tablename__ = "reporting_line"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace: str = Field(primary_key=True, max_length=128)
+    user_id: str = Field(primary_key=True, max_length=128)
+    manager_user_id: str = Field(max_length=128)
+
+
 class Programme(SQLModel, table=True):
     """A mentoring programme: its rules, cadence and matching settings."""
 
