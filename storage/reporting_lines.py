@@ -44,3 +44,18 @@ async def reporting_lines(
         ).where(_TABLE.c.platform.in_(wanted))
     )
     return [(p, w, u, m) for p, w, u, m in result]
+
+
+async def manager_of(
+    session: AsyncSession, platform: str, workspace: str, user_id: str
+) -> str | None:
+    """The imported manager of one person, if any."""
+    conn = await session.connection()
+    result = await conn.execute(
+        select(_TABLE.c.manager_user_id).where(
+            _TABLE.c.platform == platform,
+            _TABLE.c.workspace == workspace,
+            _TABLE.c.user_id == user_id,
+        )
+    )
+    return result.scalar_one_or_none()

@@ -25,6 +25,7 @@ from bot.routing import ROUTES, Context
 from storage.enrolments import enrolments_of, get_dialogue, pairs_of
 from storage.erasure import erase_person
 from storage.people import people_by_ids
+from storage.reporting_lines import manager_of
 from storage.tables import CheckIn, FeedbackReceipt
 
 
@@ -97,6 +98,9 @@ async def mydata(ctx: Context) -> list[Intent]:
             )
         ),
     ]
+    manager = await manager_of(ctx.session, p.platform, p.workspace, p.user_id)
+    if manager is not None:  # HR's import (python app.py import-managers)
+        elements.append(Fields(((t("mydata.manager"), manager),)))
     for e, programme in await enrolments_of(ctx.session, ctx.person_id):
         items = [
             (t("summary.role"), t(f"role.{e.role}")),

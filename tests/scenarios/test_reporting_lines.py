@@ -115,3 +115,15 @@ async def test_the_matcher_keeps_an_imported_chain_apart(harness: Harness, tmp_p
     await admin.types("/mentoring admin match")
     assert admin.sees("No pair is possible")
     assert await pairs(harness) == []
+
+
+async def test_mydata_shows_the_imported_manager(harness: Harness, tmp_path: Path) -> None:
+    ann = harness.person("Ann")
+    await ann.types("mydata")
+    assert not ann.sees("HR's records")
+    hr = tmp_path / "hr.csv"
+    hr.write_text(f"user_id,manager_user_id\n{ann.user.user_id},UBOSS\n")
+    args = _args(hr, platform=ann.user.platform.value, workspace=ann.user.workspace)
+    assert (await _import(harness.engine.db, args))[0] == 0
+    await ann.types("mydata")
+    assert ann.sees("Your manager, from HR's records") and ann.sees("UBOSS")
