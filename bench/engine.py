@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/engine.py [--requests 2000] [--concurrency 32] [--people 200]
 
-Prints, for ``help`` and ``status`` on a fresh SQLite file, requests per second and
-p50/p99 latency at the given concurrency (each request with its own event id, so
-the inbound dedup write is included, as with Slack's trigger ids).
+Prints, for ``help`` and ``status`` on a fresh SQLite file whose people are enrolled
+two by two in active pairs (``bench/population.py``), requests per second and p50/p99
+latency at the given concurrency. Each request has its own event id, as with Slack's
+trigger ids; read-only commands remember those in memory and write nothing.
 """
 
 from __future__ import annotations
