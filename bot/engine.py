@@ -7,10 +7,10 @@ transaction as the change that caused them, and sent later by the outbox worker.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
+from cachetools import LRUCache
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import features  # noqa: F401  (registers every command, action and form)
@@ -35,7 +35,7 @@ from bot.settings import Settings
 from storage import outbox
 from storage.db import Database
 from storage.events import first_delivery
-from storage.known_people import KnownPeople, untouched
+from storage.known_people import Identity, KnownPeople, untouched
 from storage.people import find_person, upsert_person
 from storage.tables import Person
 from storage.types import utcnow
@@ -139,12 +139,7 @@ class Engine:
         user = event.actor.user
         identity = (user.platform.value, user.workspace, user.user_id)
         async with self.db.read_session() as session:
-            person = self.known_people.get(identity) if self.known_people is not None else None
-            if person is None:
-                generation = self.known_people.generation() if self.known_people is not None else 0
-                person = await find_person(session, *identity)
-                if person is not None and self.known_people is not None:
-                    self.known_people.remember(identity, person, generation)
+            person = await self._known_person(session, identity)
             if person is None or _profile_changed(person, event.actor):
                 return None
             ctx = self._context(event, person, session)
@@ -155,6 +150,19 @@ class Engine:
                     self.known_people.forget(identity)
                 raise RuntimeError("a read-only command tried to write")
         return intents
+
+    async def _known_person(self, session: AsyncSession, identity: Identity) -> Person | None:
+        """Who sent the event: remembered (SQLite) or read, and then remembered."""
+        known = self.known_people
+        if known is None:
+            return await find_person(session, *identity)
+        person = known.get(identity)
+        if person is None:
+            generation = known.generation()  # before the read: a change meanwhile voids it
+            person = await find_person(session, *identity)
+            if person is not None:
+                known.remember(identity, person, generation)
+        return person
 
     async def _redelivered(self, session: AsyncSession, event: Event) -> bool:
         """Record the event id; True when the platform delivered it before."""
@@ -232,8 +240,7 @@ class RecentIds:
     """
 
     def __init__(self, size: int = 20_000) -> None:
-        self._ids: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._size = size
+        self._ids: LRUCache[tuple[str, str], None] = LRUCache(size)
 
     def seen(self, platform: str, event_id: str | None) -> bool:
         """Remember the id; True when it was seen before. No id: never seen."""
@@ -243,8 +250,6 @@ class RecentIds:
         if key in self._ids:
             return True
         self._ids[key] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
         return False
 
 

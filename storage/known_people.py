@@ -16,10 +16,10 @@ process could leave stale.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -31,7 +31,8 @@ Identity = tuple[str, str, str]  # platform, workspace, user id
 
 
 class KnownPeople:
-    """A bounded map from platform identity to a detached ``Person``, valid for one generation."""
+    """A bounded, time-limited map from platform identity to a detached ``Person``,
+    each entry valid for the generation it was read at."""
 
     def __init__(
         self,
@@ -42,21 +43,17 @@ class KnownPeople:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._generation = generation
-        self._ttl = ttl
-        self._size = size
-        self._clock = clock
-        self._people: OrderedDict[Identity, tuple[int, float, Person]] = OrderedDict()
+        self._people: TTLCache[Identity, tuple[int, Person]] = TTLCache(size, ttl, timer=clock)
 
     def get(self, identity: Identity) -> Person | None:
         """The remembered person, unless a change committed since or the entry is too old."""
         entry = self._people.get(identity)
         if entry is None:
             return None
-        generation, expires, person = entry
-        if generation != self._generation() or self._clock() > expires:
+        if entry[0] != self._generation():
             del self._people[identity]
             return None
-        return person
+        return entry[1]
 
     def generation(self) -> int:
         """The current generation: take it *before* reading a person to remember."""
@@ -64,12 +61,8 @@ class KnownPeople:
 
     def remember(self, identity: Identity, person: Person, generation: int) -> None:
         """Keep a person read at ``generation`` (already stale if a change committed since)."""
-        if generation != self._generation():
-            return
-        self._people[identity] = (generation, self._clock() + self._ttl, person)
-        self._people.move_to_end(identity)
-        if len(self._people) > self._size:
-            self._people.popitem(last=False)
+        if generation == self._generation():
+            self._people[identity] = (generation, person)
 
     def forget(self, identity: Identity) -> None:
         """Drop one person (a handler touched the remembered object)."""

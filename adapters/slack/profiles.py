@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cachetools import TLRUCache
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import Profile
@@ -61,19 +61,19 @@ class ProfileCache:
         self.client = client
         self.ttl = ttl
         self.failure_ttl = failure_ttl
-        self.max_entries = max_entries
         self.timeout = timeout
-        self.clock = clock
-        self._entries: OrderedDict[tuple[str, str], tuple[float, Profile]] = OrderedDict()
+        # Each entry lives as long as its own ttl (a failure is retried sooner).
+        self._entries: TLRUCache[tuple[str, str], tuple[Profile, float]] = TLRUCache(
+            max_entries, lambda _key, entry, now: now + entry[1], timer=clock
+        )
         self._pending: dict[tuple[str, str], asyncio.Future[Profile]] = {}
 
     async def profile(self, team_id: str, user_id: str) -> Profile:
         """The person's profile; never raises (an unknown profile is empty)."""
         key = (team_id, user_id)
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > self.clock():
-            self._entries.move_to_end(key)
-            return entry[1]
+        if entry is not None:
+            return entry[0]
         pending = self._pending.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -81,7 +81,7 @@ class ProfileCache:
         self._pending[key] = future
         try:
             profile, ttl = await self._lookup(user_id)
-            self._store(key, profile, ttl)
+            self._entries[key] = (profile, ttl)
             future.set_result(profile)
             return profile
         finally:
@@ -98,12 +98,6 @@ class ProfileCache:
             return Profile(), self.failure_ttl
         user = response.get("user")
         return profile_from_user(user if isinstance(user, Mapping) else {}), self.ttl
-
-    def _store(self, key: tuple[str, str], profile: Profile, ttl: float) -> None:
-        self._entries[key] = (self.clock() + ttl, profile)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
 
     def forget(self, team_id: str, user_id: str) -> None:
         """Drop one person's cached profile (e.g. after ``user_change``)."""
