@@ -21,12 +21,41 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.delivery import Sender
-from bot.engine import Engine
-from bot.model import Platform
-from bot.settings import Settings, SettingsError, load_settings
+from bot.checkins import handlers as checkins
+from bot.core.engine import Engine
+from bot.core.model import Platform
+from bot.core.settings import Settings, SettingsError, load_settings
+from bot.enrolment import handlers as enrolment
+from bot.enrolment import membership
+from bot.feedback import handlers as feedback
+from bot.help import handlers as help_
+from bot.language import handlers as language
+from bot.matching import handlers as matching
+from bot.matching import reporting_lines
+from bot.outbox.delivery import Sender
+from bot.privacy import handlers as privacy
+from bot.programmes import handlers as programmes
+from bot.stats import export as stats_export
+from bot.stats import handlers as stats
 from storage.db import Database
 from storage.programmes import seed_default_programme
+
+# The features the bot is made of. Importing a feature module registers its commands,
+# buttons, forms, sweeps and command-line commands on the kernel's tables.
+FEATURES = (
+    help_,
+    language,
+    enrolment,
+    membership,
+    programmes,
+    matching,
+    reporting_lines,
+    checkins,
+    feedback,
+    privacy,
+    stats,
+    stats_export,
+)
 
 log = logging.getLogger("mentoring")
 
@@ -59,7 +88,7 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             log.info("created the default programme %r", seeded.name)
     engine = Engine(db, settings)
     runtime = Runtime(settings=settings, db=db, engine=engine)
-    from bot.scheduler import background_jobs
+    from bot.outbox.scheduler import background_jobs
 
     runtime.background.extend(background_jobs(runtime))  # sweeps and the outbox worker
     return runtime
@@ -142,8 +171,8 @@ async def serve(settings: Settings) -> None:
 
 async def tick(settings: Settings, now: datetime) -> dict[str, int]:
     """One scheduler pass as if at ``now``, then drain the outbox."""
-    from bot.outbox_worker import drain
-    from bot.sweeps import run_sweeps
+    from bot.core.sweeps import run_sweeps
+    from bot.outbox.worker import drain
 
     runtime = await build_runtime(settings)
     # Mounting lets the adapters register their senders; no site is started, nothing listens.
@@ -197,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands contributed by features and adapters (matching, export, Teams package)."""
-    from bot.cli import COMMANDS
+    from bot.core.cli import COMMANDS
 
     _adapter_modules("cli")  # importing an adapter's cli module registers its commands
     return [c.register for c in COMMANDS]
@@ -228,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = asyncio.run(tick(settings, args.now or utcnow()))
             print(" ".join(f"{k}={v}" for k, v in counts.items()) or "nothing due")
         else:
-            from bot.cli import run_command
+            from bot.core.cli import run_command
 
             return asyncio.run(run_command(command, args, settings))
     except KeyboardInterrupt:

@@ -45,14 +45,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 from sqlalchemy import insert, text
 
+import app  # noqa: F401  (the composition root registers the features)
 from adapters.slack.sender import SlackSender
 from adapters.slack.webapi import post_message
-from bot.engine import Engine
-from bot.model import ConversationRef, Message, Platform, UserRef
-from bot.outbox_worker import OutboxWorker
-from bot.rate_limits import PlatformLimits, Rate, RateLimiter
-from bot.settings import Settings, to_async_url
-from bot.sweeps import run_sweeps
+from bot.core.engine import Engine
+from bot.core.model import ConversationRef, Message, Platform, UserRef
+from bot.core.settings import Settings, to_async_url
+from bot.core.sweeps import run_sweeps
+from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
+from bot.outbox.worker import OutboxWorker
 from storage.db import Database
 from storage.tables import ChannelRef, Enrolment, Pair, Person, Programme
 from tests.fakes.slack_api import FakeSlackApi

@@ -32,10 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 
-from bot.engine import Engine
-from bot.model import Actor, Command, ConversationRef, Platform, Reply, UserRef
-from bot.settings import Settings, to_async_url
-from bot.stats_period import iso_week
+import app  # noqa: F401  (the composition root registers the features)
+from bot.core.engine import Engine
+from bot.core.model import Actor, Command, ConversationRef, Platform, Reply, UserRef
+from bot.core.settings import Settings, to_async_url
+from bot.stats.periods import iso_week
 from storage.db import Database
 from storage.tables import CheckIn, Enrolment, FeedbackAnswer, Pair, Person, Programme
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.teams.cards import card_bytes
 from app import settle_memory
-from bot.model import Actions, Button, Message, Platform, Text, UserRef
+from bot.core.model import Actions, Button, Message, Platform, Text, UserRef
 from storage.db import Database
 from tests.adapters.teams.adaptive_cards import adaptive_cards
 from tests.adapters.teams.conftest import start_world, teams_settings

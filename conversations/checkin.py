@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.i18n import Translator
-from bot.model import (
+from bot.core.i18n import Translator
+from bot.core.model import (
     Actions,
     Button,
     Element,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.i18n import Translator
-from bot.model import Actions, Button, Element, Fields, Heading, Message, Note, Option, Text
+from bot.core.i18n import Translator
+from bot.core.model import Actions, Button, Element, Fields, Heading, Message, Note, Option, Text
 from conversations.forms import Question
 
 ROLES = ("mentor", "mentee")

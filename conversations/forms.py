@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import Translator
-from bot.model import Element, FieldKind, Form, FormField, Option
+from bot.core.i18n import Translator
+from bot.core.model import Element, FieldKind, Form, FormField, Option
 
 OptionsFn = Callable[[Translator, Mapping[str, Any]], Sequence[Option]]
 RangeFn = Callable[[Mapping[str, Any]], tuple[int, int]]

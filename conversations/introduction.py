@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import Translator
-from bot.model import Divider, Element, Heading, Message, Note, Text
+from bot.core.i18n import Translator
+from bot.core.model import Divider, Element, Heading, Message, Note, Text
 from conversations.matching import explain
 
 ICEBREAKERS = 3

@@ -13,8 +13,8 @@ from typing import Any
 
 from babel import Locale
 
-from bot.i18n import Translator
-from bot.model import Actions, Button, Divider, Element, Heading, Message, Note, Text
+from bot.core.i18n import Translator
+from bot.core.model import Actions, Button, Divider, Element, Heading, Message, Note, Text
 
 # Beyond this many pairs the preview shows a summary, the first pairs and the CLI command.
 PREVIEW_MAX_PAIRS = 20

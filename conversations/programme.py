@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.i18n import Translator
-from bot.model import Option
+from bot.core.i18n import Translator
+from bot.core.model import Option
 from conversations.forms import Question
 
 KINDS = ("reverse", "classic")

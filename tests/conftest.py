@@ -12,8 +12,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
-from bot.engine import Engine
-from bot.settings import Settings, to_async_url
+import app  # noqa: F401  (the composition root registers the features)
+from bot.core.engine import Engine
+from bot.core.settings import Settings, to_async_url
 from storage.db import Database
 from tests.harness import Harness
 

@@ -14,8 +14,8 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.engine import Engine
-from bot.model import (
+from bot.core.engine import Engine
+from bot.core.model import (
     Action,
     Actions,
     Actor,
@@ -40,7 +40,7 @@ from bot.model import (
     UpdateMessage,
     UserRef,
 )
-from bot.plaintext import form_text, message_text
+from bot.core.plaintext import form_text, message_text
 
 _ids = itertools.count(1)
 

@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.delivery import Sender
-from bot.model import Platform
-from bot.outbox_worker import OutboxWorker
-from bot.sweeps import run_sweeps
+from bot.core.model import Platform
+from bot.core.sweeps import run_sweeps
+from bot.outbox.delivery import Sender
+from bot.outbox.worker import OutboxWorker
 from storage import local_chat
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.core.engine import Engine
 
 MAX_ADVANCE = timedelta(days=31)
 # Shorter than any working day (9:00-17:00), so every step of a jump lands in each

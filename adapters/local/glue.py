@@ -26,8 +26,8 @@ from adapters.local.clock import MAX_ADVANCE, SimulatedClock
 from adapters.local.personas import Persona
 from adapters.local.sender import LocalSender
 from adapters.local.translate import BadRequest, Origin, Stored
-from bot.i18n import Translator, load_catalog, translator
-from bot.model import Event, HomeOpened, MemberJoined, Platform
+from bot.core.i18n import Translator, load_catalog, translator
+from bot.core.model import Event, HomeOpened, MemberJoined, Platform
 from storage import local_chat
 from storage.local_chat import LocalMessage
 from storage.people import find_person

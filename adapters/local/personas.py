@@ -12,7 +12,7 @@ from typing import Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.local.translate import WORKSPACE
-from bot.model import Actor, Platform, UserRef
+from bot.core.model import Actor, Platform, UserRef
 from storage.people import find_person
 
 Role = Literal["junior", "senior", "admin", "manager"]

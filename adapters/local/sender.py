@@ -7,8 +7,8 @@ from datetime import datetime
 
 from adapters.local import translate
 from adapters.local.live import Hub
-from bot.delivery import GroupUnsupported, PermanentError
-from bot.model import ConversationRef, Message, Platform, UserRef
+from bot.core.model import ConversationRef, Message, Platform, UserRef
+from bot.outbox.delivery import GroupUnsupported, PermanentError
 from storage import local_chat
 from storage.db import Database
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from bot.model import (
+from bot.core.model import (
     Action,
     Actions,
     Actor,
@@ -45,8 +45,8 @@ from bot.model import (
     Text,
     UpdateMessage,
 )
-from bot.plaintext import element_text, message_text
-from bot.serialize import from_data, to_data
+from bot.core.plaintext import element_text, message_text
+from bot.core.serialize import from_data, to_data
 
 WORKSPACE = "local"
 GENERAL = "C-general"

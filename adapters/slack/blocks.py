@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.model import (
+from bot.core.model import (
     Actions,
     Button,
     Choice,
@@ -32,7 +32,7 @@ from bot.model import (
     Option,
     Text,
 )
-from bot.plaintext import element_text, message_text
+from bot.core.plaintext import element_text, message_text
 
 log = logging.getLogger(__name__)
 

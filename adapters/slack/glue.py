@@ -39,8 +39,8 @@ from adapters.slack.sender import SlackSender
 from adapters.slack.socket_mode import run_socket_mode
 from adapters.slack.translate import MalformedPayload, Origin, Profile
 from adapters.slack.webapi import build_client
-from bot.i18n import Translator, translator
-from bot.model import Event, Platform
+from bot.core.i18n import Translator, translator
+from bot.core.model import Event, Platform
 from storage.events import first_delivery
 
 if TYPE_CHECKING:

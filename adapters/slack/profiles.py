@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import Profile
 from adapters.slack.webapi import api
-from bot.delivery import DeliveryError
+from bot.outbox.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -35,9 +35,8 @@ from adapters.slack.webapi import (
     update_message,
     upload_images,
 )
-from bot.delivery import DeliveryError
-from bot.i18n import Translator
-from bot.model import (
+from bot.core.i18n import Translator
+from bot.core.model import (
     CloseForm,
     Form,
     FormErrors,
@@ -51,7 +50,8 @@ from bot.model import (
     Text,
     UpdateMessage,
 )
-from bot.plaintext import form_text
+from bot.core.plaintext import form_text
+from bot.outbox.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,9 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.webapi import api, post_message
-from bot.delivery import (
+from bot.core.i18n import translator
+from bot.core.model import ConversationRef, Message, Platform, UserRef
+from bot.outbox.delivery import (
     DeliveryError,
     GroupUnsupported,
     PermanentError,
@@ -20,8 +22,6 @@ from bot.delivery import (
     TransientError,
     Unreachable,
 )
-from bot.i18n import translator
-from bot.model import ConversationRef, Message, Platform, UserRef
 from storage.db import Database
 from storage.dm_channels import cached_dm_channel, forget_dm_channel, remember_dm_channel
 from storage.people import find_person

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from adapters.slack.blocks import neutral_action_id
-from bot.model import (
+from bot.core.model import (
     Action,
     Actor,
     Command,

@@ -23,14 +23,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.blocks import data_images, message_payloads
-from bot.delivery import (
+from bot.core.model import Message
+from bot.outbox.delivery import (
     DeliveryError,
     PermanentError,
     RateLimited,
     TransientError,
     Unreachable,
 )
-from bot.model import Message
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from botframework.connector.auth import (
 )
 
 from adapters.teams.connector import PUBLIC_SERVICE_URL
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 def sdk_configuration(settings: Settings) -> SimpleNamespace:

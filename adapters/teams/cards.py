@@ -18,8 +18,8 @@ from typing import Any
 
 from adapters.teams.markdown import Mention, mention_entities, mentions, plain, to_teams
 from adapters.teams.translate import CHOICE_PREFIX, META
-from bot.i18n import Translator
-from bot.model import (
+from bot.core.i18n import Translator
+from bot.core.model import (
     Actions,
     Button,
     Choice,
@@ -34,7 +34,7 @@ from bot.model import (
     Note,
     Text,
 )
-from bot.plaintext import form_text, message_text
+from bot.core.plaintext import form_text, message_text
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from adapters.teams.package_builder import build_package
-from bot.cli import CliCommand, cli_command
-from bot.settings import Settings
+from bot.core.cli import CliCommand, cli_command
+from bot.core.settings import Settings
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

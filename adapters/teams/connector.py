@@ -25,7 +25,7 @@ import aiohttp
 from yarl import URL
 
 from adapters.teams.ratelimit import ConversationRateLimiter
-from bot.delivery import PermanentError, RateLimited, TransientError, Unreachable
+from bot.outbox.delivery import PermanentError, RateLimited, TransientError, Unreachable
 
 log = logging.getLogger(__name__)
 

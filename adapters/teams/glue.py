@@ -48,10 +48,10 @@ from adapters.teams.turn import (
     replace_or_send,
     with_retries,
 )
-from bot.delivery import DeliveryError
-from bot.i18n import LANGUAGES, Translator, normalize_locale, translator
-from bot.model import Action, MemberJoined, Platform
-from bot.routing import ROUTES
+from bot.core.i18n import LANGUAGES, Translator, normalize_locale, translator
+from bot.core.model import Action, MemberJoined, Platform
+from bot.core.routing import ROUTES
+from bot.outbox.delivery import DeliveryError
 from storage.conversation_refs import (
     PRINCIPAL_NAME,
     find_reference,

@@ -18,9 +18,8 @@ from typing import Any
 from adapters.teams.cards import message_activity
 from adapters.teams.connector import PUBLIC_SERVICE_URL, BotConnector, ConversationNotFound
 from adapters.teams.markdown import mentioned_ids, name_mentions
-from bot.delivery import GroupUnsupported, Unreachable
-from bot.i18n import translator
-from bot.model import (
+from bot.core.i18n import translator
+from bot.core.model import (
     ConversationRef,
     Element,
     Fields,
@@ -31,7 +30,8 @@ from bot.model import (
     Text,
     UserRef,
 )
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.outbox.delivery import GroupUnsupported, Unreachable
 from storage.checkins import people_with_user_ids
 from storage.conversation_refs import (
     find_reference,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.model import (
+from bot.core.model import (
     Action,
     Actor,
     Command,

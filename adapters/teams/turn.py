@@ -27,9 +27,8 @@ from adapters.teams.cards import form_activity, message_activity, notice_activit
 from adapters.teams.connector import BotConnector
 from adapters.teams.sender import TeamsSender
 from adapters.teams.translate import ActivityInfo
-from bot.delivery import DeliveryError, RateLimited, TransientError, Unreachable
-from bot.i18n import Translator
-from bot.model import (
+from bot.core.i18n import Translator
+from bot.core.model import (
     Action,
     CloseForm,
     Event,
@@ -44,6 +43,7 @@ from bot.model import (
     SendDirect,
     UpdateMessage,
 )
+from bot.outbox.delivery import DeliveryError, RateLimited, TransientError, Unreachable
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ How :func:`propose` works:
   the result (or the LP bound proves it within ``gap``).
 """
 
-from .engine import DENSE_MAX_CELLS, Method, check_pair, propose, propose_greedy, score_pair
 from .model import (
     FREQUENCIES,
     REASON_CODES,
@@ -39,6 +38,7 @@ from .model import (
     Unmatched,
     Weights,
 )
+from .propose import DENSE_MAX_CELLS, Method, check_pair, propose, propose_greedy, score_pair
 from .solve import DEFAULT_GAP, DEFAULT_MAX_ROUNDS, DEFAULT_TOP_K
 
 __all__ = [

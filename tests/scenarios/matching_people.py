@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.model import Message
-from bot.plaintext import message_text
-from bot.serialize import from_data
+from bot.core.model import Message
+from bot.core.plaintext import message_text
+from bot.core.serialize import from_data
 from storage.tables import (
     Enrolment,
     MatchRound,

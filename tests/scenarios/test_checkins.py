@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.checkins import DEFAULT_HOURS
-from bot.engine import Engine
-from bot.model import Action, MessageRef, Platform
-from bot.outbox_worker import OutboxWorker
-from bot.settings import Settings
-from bot.sweeps import run_sweeps
+from bot.core.engine import Engine
+from bot.core.model import Action, MessageRef, Platform
+from bot.core.settings import Settings
+from bot.core.sweeps import run_sweeps
+from bot.outbox.worker import OutboxWorker
+from bot.outbox.working_hours import DEFAULT_HOURS
 from storage.db import Database
 from storage.tables import CheckIn, Enrolment, OutboxMessage, Pair, Programme
 from storage.tables import Person as PersonRow

@@ -14,11 +14,11 @@ from datetime import timedelta
 from sqlmodel import select
 
 from adapters.slack.sender import SlackSender
-from bot.engine import Engine
-from bot.model import Platform
-from bot.outbox_worker import OutboxWorker, RetryPolicy
-from bot.settings import Settings
-from bot.sweeps import run_sweeps
+from bot.core.engine import Engine
+from bot.core.model import Platform
+from bot.core.settings import Settings
+from bot.core.sweeps import run_sweeps
+from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage.db import Database
 from storage.tables import Enrolment, OutboxMessage, Pair, Person, Programme
 from tests.fakes.slack_api import FakeSlackApi

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.engine import Engine
-from bot.model import Actor, Command, PublishHome, Reply
+from bot.core.engine import Engine
+from bot.core.model import Actor, Command, PublishHome, Reply
 from storage.programmes import seed_default_programme
 from storage.tables import Enrolment, Pair, Person, Programme
 from tests.conftest import ADMIN_ID, MANAGER_ID
@@ -373,7 +373,7 @@ async def test_read_only_commands_do_not_write(harness: Harness, programme: Prog
 async def test_a_failure_rolls_back_and_says_so_politely(
     harness: Harness, programme: Programme, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.features import membership
+    from bot.enrolment import membership
 
     async def broken(ctx: Any) -> list[Any]:
         raise RuntimeError("boom")

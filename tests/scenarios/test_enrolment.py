@@ -141,7 +141,7 @@ async def test_an_unfinished_enrolment_can_be_resumed_or_restarted(
     await fay.types("/mentoring join")
     await fay.submits(role="mentor")
     # The server restarts: a new engine on the same database still knows where Fay was.
-    from bot.engine import Engine
+    from bot.core.engine import Engine
 
     harness.engine = Engine(harness.engine.db, harness.engine.settings)
     await fay.types("/mentoring join")

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.i18n import translator
-from bot.model import Reply
-from bot.stats_period import iso_week
+from bot.core.i18n import translator
+from bot.core.model import Reply
+from bot.stats.periods import iso_week
 from conversations.feedback import survey_offer
 from storage.tables import CheckIn, FeedbackAnswer, FeedbackReceipt, Pair, Programme
 from storage.types import utcnow

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.model import Action, Actions, Platform, UserRef
-from bot.serialize import from_data
+from bot.core.model import Action, Actions, Platform, UserRef
+from bot.core.serialize import from_data
 from storage.conversation_refs import save_reference
 from storage.tables import Programme
 from tests.conftest import ADMIN_ID

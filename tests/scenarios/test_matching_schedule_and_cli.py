@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.features.matching import _cli_arguments, match_command, scheduled_matching
-from bot.model import Actions, Reply
-from bot.serialize import from_data
-from bot.sweeps import SWEEPS, run_sweeps
+from bot.core.model import Actions, Reply
+from bot.core.serialize import from_data
+from bot.core.sweeps import SWEEPS, run_sweeps
+from bot.matching.handlers import _cli_arguments, match_command, scheduled_matching
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness
 from tests.scenarios.matching_people import (

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.features.reporting_lines import ReportingFileError, import_managers, parse_reporting_csv
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.matching.reporting_lines import ReportingFileError, import_managers, parse_reporting_csv
 from storage.db import Database
 from storage.reporting_lines import reporting_lines
 from tests.conftest import ADMIN_ID

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import select
 
 from app import main
-from bot.engine import Engine
-from bot.features.stats_export import export_csv
-from bot.model import Image, Reply
-from bot.settings import Settings
+from bot.core.engine import Engine
+from bot.core.model import Image, Reply
+from bot.core.settings import Settings
+from bot.stats.export import export_csv
 from storage.db import Database
 from storage.tables import StatsView
 from storage.types import utcnow
@@ -294,8 +294,8 @@ def test_python_app_export_writes_a_csv_file(
 
 async def test_stats_need_no_loop_per_answer(db: Database) -> None:
     """Aggregation is in SQL: the report is built from grouped rows (see bench/stats.py)."""
-    from bot.stats_period import parse_period
-    from bot.stats_report import build_report
+    from bot.stats.periods import parse_period
+    from bot.stats.report import build_report
 
     async with db.session() as session:
         report = await build_report(

@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.checkins import (
-    DEFAULT_HOURS,
-    asked_since,
-    current_cycle,
-    cycle_due_at,
-    next_working_time,
-)
+from bot.checkins.schedule import asked_since, current_cycle, cycle_due_at
+from bot.outbox.working_hours import DEFAULT_HOURS, next_working_time
 
 PARIS = ZoneInfo("Europe/Paris")
 

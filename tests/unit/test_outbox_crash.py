@@ -19,11 +19,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from adapters.slack.sender import SlackSender
-from bot.model import Platform, UserRef
-from bot.outbox_worker import OutboxWorker, RetryPolicy
-from bot.rate_limits import PlatformLimits, Rate, RateLimiter
-from bot.replies import text_message
-from bot.serialize import to_data
+from bot.core.model import Platform, UserRef
+from bot.core.replies import text_message
+from bot.core.serialize import to_data
+from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
+from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage import outbox
 from storage.db import Database
 from storage.tables import OutboxMessage
@@ -38,9 +38,9 @@ WORKER = """
 import asyncio, sys
 sys.path.insert(0, sys.argv[1])
 from adapters.slack.sender import SlackSender
-from bot.model import Platform
-from bot.outbox_worker import OutboxWorker
-from bot.rate_limits import PlatformLimits, Rate, RateLimiter
+from bot.core.model import Platform
+from bot.outbox.worker import OutboxWorker
+from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
 from slack_sdk.web.async_client import AsyncWebClient
 from storage.db import Database
 import aiohttp

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.delivery import DeliveryError, GroupUnsupported
-from bot.model import Actions, Button, ConversationRef, Message, Platform, UserRef
-from bot.plaintext import message_text
+from bot.core.model import Actions, Button, ConversationRef, Message, Platform, UserRef
+from bot.core.plaintext import message_text
+from bot.outbox.delivery import DeliveryError, GroupUnsupported
 
 
 @dataclass

@@ -7,8 +7,8 @@ from bisect import bisect_left
 
 import pytest
 
-from bot.model import Platform
-from bot.rate_limits import DEFAULT_LIMITS, PlatformLimits, Rate, RateLimiter
+from bot.core.model import Platform
+from bot.outbox.rate_limits import DEFAULT_LIMITS, PlatformLimits, Rate, RateLimiter
 from tests.unit.test_outbox_fakes import FakeTime
 
 

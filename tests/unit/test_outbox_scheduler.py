@@ -11,12 +11,12 @@ from sqlmodel import select
 
 import app
 from app import Runtime
-from bot.engine import Engine
-from bot.model import Platform, UserRef
-from bot.replies import text_message
-from bot.scheduler import background_jobs, build_scheduler
-from bot.serialize import to_data
-from bot.settings import Settings
+from bot.core.engine import Engine
+from bot.core.model import Platform, UserRef
+from bot.core.replies import text_message
+from bot.core.serialize import to_data
+from bot.core.settings import Settings
+from bot.outbox.scheduler import background_jobs, build_scheduler
 from storage import outbox
 from storage.db import Database
 from storage.tables import CheckIn

@@ -16,16 +16,16 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.delivery import (
+from bot.core.model import ConversationRef, Platform, UserRef
+from bot.core.replies import text_message
+from bot.core.serialize import to_data
+from bot.outbox.delivery import (
     PermanentError,
     RateLimited,
     TransientError,
     Unreachable,
 )
-from bot.model import ConversationRef, Platform, UserRef
-from bot.outbox_worker import OutboxWorker, RetryPolicy
-from bot.replies import text_message
-from bot.serialize import to_data
+from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage import outbox
 from storage.db import Database
 from storage.tables import OutboxMessage, Person

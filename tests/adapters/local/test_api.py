@@ -15,9 +15,9 @@ import pytest
 from sqlmodel import select
 
 from adapters.local.glue import CHAT_KEY, LocalChat
-from bot.delivery import GroupUnsupported, PermanentError
-from bot.model import ConversationRef, Message, Platform, Text, UserRef
-from bot.serialize import to_data
+from bot.core.model import ConversationRef, Message, Platform, Text, UserRef
+from bot.core.serialize import to_data
+from bot.outbox.delivery import GroupUnsupported, PermanentError
 from storage import outbox
 from storage.db import Database
 from storage.people import find_person

@@ -18,7 +18,7 @@ import pytest
 
 from adapters.local import personas
 from adapters.local.personas import Persona
-from bot.model import (
+from bot.core.model import (
     Actions,
     Button,
     Choice,

@@ -18,7 +18,7 @@ from adapters.local.translate import (
     SetHome,
     Stored,
 )
-from bot.model import (
+from bot.core.model import (
     Action,
     Actions,
     Actor,

@@ -33,7 +33,7 @@ from slack_sdk.models.views import View
 import app as app_module
 from adapters.slack.blocks import neutral_action_id
 from adapters.slack.glue import SLACK_KEY, SlackAdapter
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import (

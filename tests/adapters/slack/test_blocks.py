@@ -16,7 +16,7 @@ from adapters.slack.blocks import (
     modal_view,
     neutral_action_id,
 )
-from bot.model import (
+from bot.core.model import (
     Actions,
     Button,
     Choice,

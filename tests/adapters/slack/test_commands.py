@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlmodel import SQLModel, select
 
-from bot.model import Form, FormErrors, FormField, Image, Message, Reply, Text
+from bot.core.model import Form, FormErrors, FormField, Image, Message, Reply, Text
 from storage.tables import ChannelRef, Dialogue, Enrolment, Person
 from tests.adapters.slack.helpers import SlackTestApp
 from tests.fakes.slack_api import ManualClock

@@ -9,14 +9,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from adapters.slack.sender import SlackSender, split_message_id
-from bot.delivery import (
+from bot.core.model import ConversationRef, Message, Platform, Text, UserRef
+from bot.outbox.delivery import (
     GroupUnsupported,
     PermanentError,
     RateLimited,
     TransientError,
     Unreachable,
 )
-from bot.model import ConversationRef, Message, Platform, Text, UserRef
 from storage.db import Database
 from storage.people import upsert_person
 from storage.tables import ChannelRef

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.slack import translate
 from adapters.slack.translate import FormMetadata, MalformedPayload, Profile
-from bot.model import (
+from bot.core.model import (
     Action,
     Command,
     FormSubmission,

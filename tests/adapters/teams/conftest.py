@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.teams.glue import TEAMS_BOT
 from app import build_runtime, build_web_app
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.core.engine import Engine
+from bot.core.settings import Settings
 from storage.db import Database
 from storage.programmes import seed_default_programme
 from tests.adapters.teams.world import TeamsWorld

@@ -19,8 +19,8 @@ from adapters.teams.cards import (
 )
 from adapters.teams.markdown import plain, to_teams
 from adapters.teams.translate import Incoming, read_activity, translate
-from bot.i18n import translator
-from bot.model import (
+from bot.core.i18n import translator
+from bot.core.model import (
     Actions,
     Button,
     Choice,

@@ -10,14 +10,7 @@ import pytest
 from adapters.teams.connector import BotConnector
 from adapters.teams.ratelimit import ConversationRateLimiter
 from adapters.teams.sender import TeamsSender
-from bot.delivery import (
-    GroupUnsupported,
-    PermanentError,
-    RateLimited,
-    TransientError,
-    Unreachable,
-)
-from bot.model import (
+from bot.core.model import (
     Actions,
     Button,
     ConversationRef,
@@ -27,8 +20,15 @@ from bot.model import (
     Text,
     UserRef,
 )
-from bot.outbox_worker import drain
-from bot.serialize import to_data
+from bot.core.serialize import to_data
+from bot.outbox.delivery import (
+    GroupUnsupported,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    Unreachable,
+)
+from bot.outbox.worker import drain
 from storage import outbox
 from storage.conversation_refs import find_reference, save_reference
 from storage.db import Database

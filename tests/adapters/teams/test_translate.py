@@ -21,7 +21,7 @@ from adapters.teams.translate import (
     strip_bot_mention,
     translate,
 )
-from bot.model import Action, Command, FormSubmission, MessageRef, PlainMessage, Platform
+from bot.core.model import Action, Command, FormSubmission, MessageRef, PlainMessage, Platform
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT = "28:9f2d1c7e-5b3a-4c8e-9d61-2a7f4e0b8c15"

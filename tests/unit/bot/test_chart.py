@@ -7,7 +7,7 @@ import io
 
 from PIL import Image as PILImage
 
-from bot.chart import Series, chart_image, render_png
+from bot.stats.chart import Series, chart_image, render_png
 
 
 def series(points: int, hidden: set[int]) -> Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import translator
+from bot.core.i18n import translator
 from conversations import enrolment, programme
 from conversations.forms import build_form, validate
 

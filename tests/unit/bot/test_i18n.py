@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, load_catalog, normalize_locale, translator
+from bot.core.i18n import LANGUAGES, load_catalog, normalize_locale, translator
 
 ROOT = Path(__file__).resolve().parents[3]
 # t("key") / ctx.t("key") / pt("key") with a literal key, anywhere in the code.

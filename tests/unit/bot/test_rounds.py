@@ -7,9 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
-from bot.match_schedule import ScheduleError, next_round_after, round_due
-from bot.rounds import candidate, person_key, settings_problem, tracks_of, utc_offset_minutes
+from bot.core.i18n import translator
+from bot.matching.rounds import (
+    candidate,
+    person_key,
+    settings_problem,
+    tracks_of,
+    utc_offset_minutes,
+)
+from bot.matching.schedule import ScheduleError, next_round_after, round_due
 from conversations.introduction import PairFacts, direct_introduction, group_introduction
 from conversations.matching import explain
 from storage.tables import Enrolment, Person, Programme

@@ -7,9 +7,9 @@ import shlex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine import Engine  # noqa: F401  (registers the features)
-from bot.model import Actor, Command, ConversationRef, Platform, UserRef
-from bot.routing import MAX_COMMAND_LENGTH, ROUTES, command_words, split_words
+from bot.core.engine import Engine  # noqa: F401  (registers the features)
+from bot.core.model import Actor, Command, ConversationRef, Platform, UserRef
+from bot.core.routing import MAX_COMMAND_LENGTH, ROUTES, command_words, split_words
 
 WHO = Actor(UserRef(Platform.LOCAL, "T", "U"))
 WHERE = ConversationRef(Platform.LOCAL, "T", "D", "dm")
@@ -65,7 +65,7 @@ def test_typos_get_the_closest_command_and_french_aliases_work() -> None:
 
 
 def test_recent_event_ids_are_remembered_within_a_bound() -> None:
-    from bot.engine import RecentIds
+    from bot.core.engine import RecentIds
 
     recent = RecentIds(size=2)
     assert not recent.seen("slack", "E1") and recent.seen("slack", "E1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.model import (
+from bot.core.model import (
     Actions,
     Button,
     Choice,
@@ -22,8 +22,8 @@ from bot.model import (
     Text,
     UserRef,
 )
-from bot.plaintext import form_text, message_text
-from bot.serialize import from_data, to_data
+from bot.core.plaintext import form_text, message_text
+from bot.core.serialize import from_data, to_data
 
 MESSAGE = Message(
     (

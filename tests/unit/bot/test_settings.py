@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import SettingsError, load_settings, to_async_url
+from bot.core.settings import SettingsError, load_settings, to_async_url
 
 
 @pytest.fixture(autouse=True)

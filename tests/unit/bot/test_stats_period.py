@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.stats_period import (
+from bot.stats.periods import (
     ALL_DAYS,
     MAX_BUCKETS,
     PeriodError,

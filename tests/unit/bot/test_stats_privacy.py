@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.stats_privacy import (
+from bot.stats.privacy import (
     MIN_K,
     anonymity_k,
     clean_excerpt,

@@ -1,0 +1,92 @@
+"""Words in French and English, from gettext catalogs read with Babel.
+
+Every user-facing sentence has a symbolic message id (``help.title``) and a
+translation in each ``conversations/locales/<lang>/*.po`` file. Several ``.po``
+files per language are merged, so each feature keeps its own catalog. The
+catalogs are compiled in memory at start-up: no build step.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "conversations" / "locales"
+LANGUAGES: tuple[str, ...] = ("en", "fr")
+FALLBACK = "en"
+
+
+def normalize_locale(value: str | None, default: str = FALLBACK) -> str:
+    """Map a platform locale (``fr-FR``, ``en_US``, ``fr``) to a supported language."""
+    if value:
+        lang = value.replace("_", "-").split("-")[0].strip().lower()
+        if lang in LANGUAGES:
+            return lang
+    return default if default in LANGUAGES else FALLBACK
+
+
+def load_catalog(lang: str, directory: Path = LOCALES_DIR) -> Catalog:
+    """All ``.po`` files of one language merged into one Babel catalog."""
+    merged = Catalog(locale=lang)
+    for po in sorted((directory / lang).glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
+class Translator:
+    """Looks up and formats messages in one language."""
+
+    def __init__(self, lang: str, translations: gettext.NullTranslations) -> None:
+        self.lang = lang
+        self._t = translations
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        """The message ``key`` with ``{placeholders}`` filled in."""
+        text = self._t.gettext(key)
+        return text.format(**params) if params else text
+
+    def date(self, value: date | datetime, fmt: str = "medium") -> str:
+        """A date in this language's format."""
+        if isinstance(value, datetime):
+            return format_datetime(value, format=fmt, locale=self.lang)
+        return format_date(value, format=fmt, locale=self.lang)
+
+    def language_name(self, code: str) -> str:
+        """A language's name in this language: ``fr`` is *français* or *French*."""
+        try:
+            return Locale.parse(code).get_display_name(self.lang) or code
+        except (ValueError, TypeError):
+            return code
+
+
+def _compile(catalog: Catalog) -> gettext.GNUTranslations:
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+@cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    compiled = _compile(load_catalog(lang))
+    if lang != FALLBACK:
+        compiled.add_fallback(_translations(FALLBACK))
+    return compiled
+
+
+def translator(locale: str | None, default: str = FALLBACK) -> Translator:
+    """The translator for a platform locale or a language code."""
+    lang = normalize_locale(locale, default)
+    return Translator(lang, _translations(lang))

@@ -1,0 +1,280 @@
+"""The stats report as a message: programme health at a glance, a chart, and its text version.
+
+The report it renders (``bot.stats_report.Report``) is already safe to show:
+a hidden feedback figure is absent, and this module says "not enough answers
+yet to show this anonymously" in its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from babel.numbers import format_decimal, format_percent
+
+from bot.core.i18n import Translator
+from bot.core.model import Divider, Element, Fields, Heading, Image, Message, Note, Text
+from bot.stats.chart import Series, chart_image
+from bot.stats.periods import ROLLING_DAYS, Period
+from bot.stats.report import ChartPoint, Feedback, Report, Slice
+
+CHECKIN_ANSWERS = ("met", "scheduled", "not_yet", "pause", "problem")
+SECTION_CHARS = 2900  # Slack's section text limit is 3,000
+
+
+def period_name(t: Translator, period: Period) -> str:
+    """``the last 30 days``, ``all time (5 years)`` or the calendar period as typed."""
+    if period.label in ROLLING_DAYS or period.label == "all":
+        return t(f"stats.period.{period.label}")
+    return period.label
+
+
+def _number(t: Translator, value: float, digits: int = 1) -> str:
+    return format_decimal(value, format="0." + "0" * digits, locale=t.lang)
+
+
+def _count(t: Translator, n: int) -> str:
+    return format_decimal(n, locale=t.lang)  # 1,234 in English, 1 234 in French
+
+
+def _percent(t: Translator, value: float) -> str:
+    return format_percent(value, locale=t.lang)
+
+
+def _signed(t: Translator, value: float, digits: int = 0) -> str:
+    """``+5``, ``−0.3``, or ``0`` when the change rounds to nothing."""
+    rounded = round(value, digits)
+    text = format_decimal(
+        abs(rounded), format="0" + ("." + "0" * digits if digits else ""), locale=t.lang
+    )
+    if rounded == 0:
+        return text
+    return ("+" if rounded > 0 else "−") + text
+
+
+def _met(t: Translator, met: int | None, running: int | None) -> str:
+    if not running:
+        return t("stats.no_pairs_running")
+    return t(
+        "stats.met_value",
+        rate=_percent(t, (met or 0) / running),
+        met=_count(t, met or 0),
+        running=_count(t, running),
+    )
+
+
+def _usefulness(t: Translator, f: Feedback) -> str:
+    return (
+        t("stats.usefulness_value", value=_number(t, f.usefulness))
+        if f.usefulness is not None
+        else "—"
+    )
+
+
+def _nps(t: Translator, f: Feedback) -> str:
+    return _signed(t, f.nps) if f.nps is not None else "—"
+
+
+def _feedback_line(t: Translator, f: Feedback) -> str:
+    if not f.answers:
+        return t("stats.no_answers")
+    if not f.shown:
+        return t("stats.not_enough")
+    return t(
+        "stats.feedback_line",
+        answers=t("stats.answers_n", n=_count(t, f.answers)),
+        usefulness=_usefulness(t, f),
+        nps=_nps(t, f),
+    )
+
+
+def _slice_line(t: Translator, s: Slice, *, with_pairs: bool, people: bool | None = None) -> str:
+    parts = []
+    if people if people is not None else s.key != "other":
+        parts.append(
+            t(
+                "stats.slice_people",
+                active=_count(t, s.active),
+                paused=_count(t, s.paused),
+                unmatched=_count(t, s.unmatched),
+            )
+        )
+    if with_pairs:
+        parts.append(
+            t(
+                "stats.slice_pairs",
+                pairs=_count(t, s.active_pairs or 0),
+                met=_met(t, s.met, s.running),
+            )
+        )
+    parts.append(t("stats.slice_feedback", feedback=_feedback_line(t, s.feedback)))
+    return " · ".join(parts)
+
+
+def _role_label(t: Translator, key: str) -> str:
+    return t(f"stats.role.{key}")
+
+
+def bucket_label(t: Translator, point: ChartPoint) -> str:
+    """A short label for one point of the time axis."""
+    day = point.start.date()
+    if point.unit == "week":
+        return t.date(day, "d MMM")
+    if point.unit == "month":
+        return t.date(day, "MMM yy")
+    if point.unit == "quarter":
+        return t("stats.quarter", quarter=(day.month - 1) // 3 + 1, year=day.year)
+    return str(day.year)
+
+
+def chart_text(t: Translator, report: Report) -> str:
+    """The chart's text version: one line per point."""
+    lines = []
+    for point in report.chart:
+        if point.usefulness is not None:
+            usefulness = _number(t, point.usefulness)
+        else:
+            usefulness = t("stats.chart.hidden" if point.answered else "stats.chart.no_answers")
+        lines.append(
+            t(
+                "stats.chart.line",
+                label=bucket_label(t, point),
+                meetings=_count(t, point.meetings),
+                usefulness=usefulness,
+            )
+        )
+    return "\n".join(lines)
+
+
+def chart_element(t: Translator, report: Report) -> Image:
+    """The PNG chart, described briefly for screen readers (the figures follow as text)."""
+    series = Series(
+        labels=[bucket_label(t, p) for p in report.chart],
+        meetings=[p.meetings for p in report.chart],
+        usefulness=[p.usefulness for p in report.chart],
+        title=t("stats.chart.title"),
+        meetings_legend=t("stats.chart.meetings"),
+        usefulness_legend=t("stats.chart.usefulness"),
+    )
+    return chart_image(series, alt=t("stats.chart.alt", points=len(report.chart)))
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    """Lines grouped in paragraphs short enough for one Slack section each."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > SECTION_CHARS:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line[:SECTION_CHARS]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Message:
+    """The whole report."""
+    scope = report.programme or t("stats.all_programmes")
+    title = t("stats.title", scope=scope, period=period_name(t, report.period))
+    fb = report.feedback
+    elements: list[Element] = [
+        Heading(title),
+        Fields(
+            (
+                (t("stats.mentors"), _count(t, report.mentors)),
+                (t("stats.mentees"), _count(t, report.mentees)),
+                (t("stats.active_pairs"), _count(t, report.active_pairs)),
+                (t("stats.unmatched"), _count(t, report.unmatched)),
+                (t("stats.paused"), _count(t, report.paused)),
+            )
+        ),
+        Heading(t("stats.meetings")),
+        Fields(
+            (
+                (
+                    t("stats.met"),
+                    _with_trend(
+                        t,
+                        _met(t, report.met, report.running),
+                        report.met_trend,
+                        0,
+                        "stats.trend_pts",
+                    ),
+                ),
+                (t("stats.checkins"), _checkins(t, report)),
+            )
+        ),
+        Heading(t("stats.feedback")),
+    ]
+    if fb.shown:
+        elements.append(
+            Fields(
+                (
+                    (t("stats.answers_label"), _count(t, fb.answers)),
+                    (
+                        t("stats.usefulness"),
+                        _with_trend(
+                            t, _usefulness(t, fb), report.usefulness_trend, 1, "stats.trend"
+                        ),
+                    ),
+                    (
+                        t("stats.nps"),
+                        _with_trend(t, _nps(t, fb), report.nps_trend, 0, "stats.trend"),
+                    ),
+                )
+            )
+        )
+    else:
+        elements.append(Text(t("stats.no_answers") if not fb.answers else t("stats.not_enough")))
+
+    elements.append(Heading(t("stats.by_role")))
+    elements.append(
+        Fields(
+            tuple(
+                (_role_label(t, s.key), _slice_line(t, s, with_pairs=False)) for s in report.by_role
+            )
+        )
+    )
+    if len(report.by_programme) > 1:
+        elements.append(Heading(t("stats.by_programme")))
+        # Text, not Fields: there may be more programmes than a Slack section has fields (10).
+        lines = [f"{s.key}: {_slice_line(t, s, with_pairs=True)}" for s in report.by_programme]
+        elements += [Text(chunk) for chunk in _chunks(lines)]
+
+    if report.by_track:
+        elements.append(Heading(t("stats.by_track")))
+        # "other": people whose consented self-description names no priority track.
+        lines = [
+            f"{t('stats.track.other') if s.key == 'other' else s.key}: "
+            f"{_slice_line(t, s, with_pairs=True, people=True)}"
+            for s in report.by_track
+        ]
+        elements += [Text(chunk) for chunk in _chunks(lines)]
+
+    elements.append(Heading(t("stats.comments")))
+    if report.comments:
+        elements.append(Text("\n".join(f"• “{c}”" for c in report.comments)))
+    elif report.comments_allowed:
+        elements.append(Note(t("stats.no_comments")))
+    else:
+        elements.append(Note(t("stats.comments_threshold", n=report.comment_k)))
+
+    if chart and report.chart:
+        elements += [Divider(), chart_element(t, report)]
+        elements += [Text(chunk) for chunk in _chunks(chart_text(t, report).splitlines())]
+    elements.append(Note(t("stats.privacy_note", k=report.k, comment_k=report.comment_k)))
+    return Message(tuple(elements), text=title)
+
+
+def _with_trend(t: Translator, value: str, trend: float | None, digits: int, key: str) -> str:
+    if trend is None:
+        return value
+    return t(key, value=value, trend=_signed(t, trend, digits))
+
+
+def _checkins(t: Translator, report: Report) -> str:
+    if not any(report.checkins.values()):
+        return t("stats.no_checkins")
+    return " · ".join(
+        f"{t(f'stats.answer.{a}')} {_count(t, report.checkins.get(a, 0))}" for a in CHECKIN_ANSWERS
+    )
