@@ -13,18 +13,24 @@ import gc
 import importlib
 import importlib.util
 import logging
+import operator
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from aiohttp import web
 
+from adapters.settings import Settings, load_settings
 from bot.checkins import handlers as checkins
+from bot.core.capabilities import Capabilities
+from bot.core.contribution import Contribution
 from bot.core.engine import Engine
+from bot.core.identity import NOBODY
 from bot.core.model import Platform
-from bot.core.settings import Settings, SettingsError, load_settings
+from bot.core.settings import SettingsError
 from bot.enrolment import handlers as enrolment
 from bot.enrolment import membership
 from bot.feedback import handlers as feedback
@@ -33,12 +39,14 @@ from bot.language import handlers as language
 from bot.matching import handlers as matching
 from bot.matching import reporting_lines
 from bot.outbox.delivery import Sender
+from bot.outbox.scheduler import background_jobs
 from bot.privacy import handlers as privacy
 from bot.programmes import handlers as programmes
 from bot.stats import export as stats_export
 from bot.stats import handlers as stats
 from storage.db import Database
 from storage.programmes import seed_default_programme
+from storage.types import utcnow
 
 # The features the bot is made of. Importing a feature module registers its commands,
 # buttons, forms, sweeps and command-line commands on the kernel's tables.
@@ -72,6 +80,8 @@ class Runtime:
     engine: Engine
     # Adapters register how to reach people proactively (used by the outbox worker).
     senders: dict[Platform, Sender] = field(default_factory=dict)
+    # What each enabled adapter contributed to the engine, by adapter name.
+    contributions: dict[str, Contribution] = field(default_factory=dict)
     # Long-running jobs started with the server (scheduler, outbox worker, Socket Mode).
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
@@ -86,11 +96,21 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             seeded = await seed_default_programme(session, settings.mentoring_seed_programme_name)
         if seeded is not None:
             log.info("created the default programme %r", seeded.name)
-    engine = Engine(db, settings)
-    runtime = Runtime(settings=settings, db=db, engine=engine)
-    from bot.outbox.scheduler import background_jobs
-
-    runtime.background.extend(background_jobs(runtime))  # sweeps and the outbox worker
+    contributions = {name: module.contribute(settings) for name, module in _adapter_parts("glue")}
+    parts = list(contributions.values())
+    clocks = [c.clock for c in parts if c.clock is not None]
+    wake = asyncio.Event()  # set by the engine when a handler queued a message
+    engine = Engine(
+        db,
+        settings,
+        clock=clocks[0] if clocks else utcnow,
+        extra_admins=reduce(operator.or_, (c.admins for c in parts), NOBODY),
+        extra_managers=reduce(operator.or_, (c.managers for c in parts), NOBODY),
+        on_outbox=wake.set,
+        capabilities={p: c for part in parts for p, c in part.capabilities.items()},
+    )
+    runtime = Runtime(settings=settings, db=db, engine=engine, contributions=contributions)
+    runtime.background.extend(background_jobs(engine, runtime.senders, wake))
     return runtime
 
 
@@ -121,21 +141,32 @@ def build_web_app(runtime: Runtime) -> web.Application:
 ADAPTERS = ("slack", "teams", "local")
 
 
-def _adapter_modules(part: str) -> list[Any]:
-    """``adapters.<name>.<part>`` for every adapter that has that module."""
+def _adapter_parts(part: str) -> list[tuple[str, Any]]:
+    """(name, ``adapters.<name>.<part>``) for every adapter that has that module."""
     modules = []
     for name in ADAPTERS:
         package = f"adapters.{name}"
         if importlib.util.find_spec(package) is None:
             continue
         if importlib.util.find_spec(f"{package}.{part}") is not None:
-            modules.append(importlib.import_module(f"adapters.{name}.{part}"))
+            modules.append((name, importlib.import_module(f"adapters.{name}.{part}")))
     return modules
+
+
+def _adapter_modules(part: str) -> list[Any]:
+    """``adapters.<name>.<part>`` for every adapter that has that module."""
+    return [module for _, module in _adapter_parts(part)]
 
 
 def _adapter_mounts() -> list[Callable[[web.Application, Runtime], None]]:
     """Each adapter's ``mount(app, runtime)``; an adapter mounts only when it is enabled."""
     return [module.mount for module in _adapter_modules("glue")]
+
+
+def _platforms(settings: Settings) -> dict[Platform, Capabilities]:
+    """What each enabled platform can do, as its adapter declares (for the commands)."""
+    parts = [module.contribute(settings) for module in _adapter_modules("glue")]
+    return {p: c for part in parts for p, c in part.capabilities.items()}
 
 
 def settle_memory() -> None:
@@ -252,14 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "migrate":
             asyncio.run(migrate_only(settings))
         elif command == "tick":
-            from storage.types import utcnow
-
             counts = asyncio.run(tick(settings, args.now or utcnow()))
             print(" ".join(f"{k}={v}" for k, v in counts.items()) or "nothing due")
         else:
             from bot.core.cli import run_command
 
-            return asyncio.run(run_command(command, args, settings))
+            return asyncio.run(run_command(command, args, settings, _platforms(settings)))
     except KeyboardInterrupt:
         return 130
     return 0

@@ -20,11 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import app  # noqa: F401  (the composition root registers the features)
+from adapters.settings import Settings
 from app import settle_memory
 from bench.population import populate
 from bot.core.engine import Engine
 from bot.core.model import Actor, Command, ConversationRef, Platform, UserRef
-from bot.core.settings import Settings
 from storage.db import Database
 
 

@@ -46,11 +46,12 @@ import aiohttp
 from sqlalchemy import insert, text
 
 import app  # noqa: F401  (the composition root registers the features)
-from adapters.slack.sender import SlackSender
+from adapters.settings import Settings
+from adapters.slack.sender import SLACK_CAPABILITIES, SlackSender
 from adapters.slack.webapi import post_message
 from bot.core.engine import Engine
 from bot.core.model import ConversationRef, Message, Platform, UserRef
-from bot.core.settings import Settings, to_async_url
+from bot.core.settings import to_async_url
 from bot.core.sweeps import run_sweeps
 from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
 from bot.outbox.worker import OutboxWorker
@@ -111,6 +112,7 @@ class LeanSlackSender:
     """Posts like ``SlackSender`` (same client, same Block Kit), without database lookups."""
 
     platform = Platform.SLACK
+    capabilities = SLACK_CAPABILITIES
 
     def __init__(self, client: Any, channels: dict[str, str]) -> None:
         self.client = client

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp.test_utils import TestClient, TestServer
 
 import app
-from bot.core.settings import Settings
+from adapters.settings import Settings
 
 
 def _settings(db_path: Path) -> Settings:

@@ -99,8 +99,8 @@ async def mentoring_app(
     to show the adapter's own cost apart from the engine's database work.
     """
     import app as app_module
+    from adapters.settings import Settings
     from bot.core.model import Actor, Command, ConversationRef, Platform, UserRef
-    from bot.core.settings import Settings
 
     settings = Settings(
         _env_file=None,

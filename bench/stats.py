@@ -33,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 
 import app  # noqa: F401  (the composition root registers the features)
+from adapters.settings import Settings
 from bot.core.engine import Engine
 from bot.core.model import Actor, Command, ConversationRef, Platform, Reply, UserRef
-from bot.core.settings import Settings, to_async_url
+from bot.core.settings import to_async_url
 from bot.stats.periods import iso_week
 from storage.db import Database
 from storage.tables import CheckIn, Enrolment, FeedbackAnswer, Pair, Person, Programme
@@ -173,7 +174,7 @@ async def time_requests(db: Database, repeats: int) -> list[tuple[str, float, fl
     """
     settings = Settings(
         _env_file=None,
-        mentoring_managers=["UMANAGER"],
+        mentoring_managers=["slack:T1:UMANAGER"],
         mentoring_seed_programme=False,
     )
     engine = Engine(db, settings, clock=lambda: NOW)

@@ -131,17 +131,6 @@ async def paused_enrolments(
     return {row for row in result.all() if row in wanted}
 
 
-async def people_with_user_ids(session: AsyncSession, user_ids: Iterable[str]) -> list[Person]:
-    """People whose platform user id is one of ``user_ids`` (e.g. the admins)."""
-    wanted = sorted(set(user_ids))
-    if not wanted:
-        return []
-    result = await session.exec(
-        select(Person).where(col(Person.user_id).in_(wanted)).order_by(col(Person.id))
-    )
-    return list(result.all())
-
-
 async def unfinished_dialogues(
     session: AsyncSession, kind: str, idle_since: datetime
 ) -> list[tuple[Dialogue, Person]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,6 +39,7 @@ async def upsert_person(
     display_name: str = "",
     locale: str | None = None,
     timezone: str | None = None,
+    directory_id: str | None = None,
 ) -> Person:
     """Find or create a person, refreshing what the platform tells about them.
 
@@ -70,6 +73,8 @@ async def upsert_person(
         person.locale = locale
     if timezone:
         person.timezone = timezone
+    if directory_id:
+        person.directory_id = directory_id[:128]
     await session.flush()
     return person
 
@@ -80,3 +85,30 @@ async def people_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Pers
         return {}
     result = await session.exec(select(Person).where(col(Person.id).in_(ids)))
     return {p.id: p for p in result.all() if p.id is not None}
+
+
+async def people_with_user_ids(session: AsyncSession, user_ids: Iterable[str]) -> list[Person]:
+    """People whose platform user id is one of ``user_ids`` (e.g. the admins)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return []
+    result = await session.exec(
+        select(Person).where(col(Person.user_id).in_(wanted)).order_by(col(Person.id))
+    )
+    return list(result.all())
+
+
+async def people_with_ids(session: AsyncSession, ids: Iterable[str]) -> list[Person]:
+    """People whose platform user id or directory id is one of ``ids`` (on any platform).
+
+    The caller decides which of them are meant (platform and workspace): see ``Roster``.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    result = await session.exec(
+        select(Person)
+        .where(col(Person.user_id).in_(wanted) | col(Person.directory_id).in_(wanted))
+        .order_by(col(Person.id))
+    )
+    return list(result.all())

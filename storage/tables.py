@@ -41,6 +41,8 @@ class Person(SQLModel, table=True):
     platform: str = Field(max_length=16)
     workspace: str = Field(max_length=128)
     user_id: str = Field(max_length=128)
+    # The id in the organisation's directory when the platform gives one (Teams: Entra object id).
+    directory_id: str | None = Field(default=None, max_length=128)
     display_name: str = Field(default="", max_length=200)
     locale: str = Field(default="en", max_length=8)
     locale_chosen: bool = False  # set by /mentoring language; the platform no longer overrides it

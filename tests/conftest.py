@@ -13,8 +13,13 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 import app  # noqa: F401  (the composition root registers the features)
+from adapters.settings import Settings
+from adapters.slack.sender import SLACK_CAPABILITIES
+from adapters.teams.sender import TEAMS_CAPABILITIES
+from bot.core.capabilities import PLAIN
 from bot.core.engine import Engine
-from bot.core.settings import Settings, to_async_url
+from bot.core.model import Platform
+from bot.core.settings import to_async_url
 from storage.db import Database
 from tests.harness import Harness
 
@@ -27,6 +32,12 @@ hypothesis_settings.load_profile("project")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 
+# What each platform can do, as its adapter declares: conversations in tests meet all three.
+ALL_PLATFORMS = {
+    Platform.SLACK: SLACK_CAPABILITIES,
+    Platform.TEAMS: TEAMS_CAPABILITIES,
+    Platform.LOCAL: PLAIN,
+}
 ADMIN_ID = "UADMIN"
 MANAGER_ID = "UMANAGER"
 
@@ -79,8 +90,10 @@ def settings() -> Settings:
     """Settings for tests: one admin and one manager, no platform credentials."""
     return Settings(
         _env_file=None,
-        mentoring_admins=[ADMIN_ID],
-        mentoring_managers=[MANAGER_ID],
+        # Conversations run on every platform in workspace T1 (tests.harness): the same
+        # account id on each, named the way a deployment serving all three would.
+        mentoring_admins=[f"{p.value}:T1:{ADMIN_ID}" for p in Platform],
+        mentoring_managers=[f"{p.value}:T1:{MANAGER_ID}" for p in Platform],
         mentoring_seed_programme=False,
     )
 
@@ -88,7 +101,7 @@ def settings() -> Settings:
 @pytest.fixture
 def engine(db: Database, settings: Settings) -> Engine:
     """The engine on the fresh database."""
-    return Engine(db, settings)
+    return Engine(db, settings, capabilities=ALL_PLATFORMS)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 import app
-from bot.core.settings import Settings
+from adapters.settings import Settings
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]

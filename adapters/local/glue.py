@@ -26,7 +26,11 @@ from adapters.local.clock import MAX_ADVANCE, SimulatedClock
 from adapters.local.personas import Persona
 from adapters.local.sender import LocalSender
 from adapters.local.translate import BadRequest, Origin, Stored
+from adapters.settings import Settings
+from bot.core.capabilities import PLAIN
+from bot.core.contribution import NOTHING, Contribution
 from bot.core.i18n import Translator, load_catalog, translator
+from bot.core.identity import roster_of
 from bot.core.model import Event, HomeOpened, MemberJoined, Platform
 from storage import local_chat
 from storage.local_chat import LocalMessage
@@ -85,18 +89,15 @@ def ui_strings(t: Translator) -> dict[str, str]:
 class LocalChat:
     """The local chat's state: the runtime it talks to, the live hub and the clock."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, clock: SimulatedClock) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.db = runtime.db
         self.engine = runtime.engine
         self.hub = live.Hub()
-        self.clock = SimulatedClock()
+        self.clock = clock
         self.demo = is_loopback(self.settings.host)
-        # Moving time moves it for everyone: only when no real workspace is connected.
-        self.clock_enabled = self.demo and not (
-            self.settings.slack_enabled or self.settings.teams_configured
-        )
+        self.clock_enabled = _clock_enabled(self.settings)
 
     # --- Start-up -----------------------------------------------------------------
 
@@ -106,8 +107,7 @@ class LocalChat:
             log.warning("local chat: HOST is not a loopback address, demo personas are off")
             return
         if self.clock_enabled:
-            await self.clock.load(self.engine)
-            self.engine.clock = self.clock.now
+            await self.clock.load(self.engine)  # the engine was built on this clock
         async with self.db.session() as session:
             created = await personas.missing(session)
         for persona in created:
@@ -246,8 +246,8 @@ class LocalChat:
             "title": t(f"local.persona.{p.key}"),
             "locale": p.locale,
             "timezone": p.timezone,
-            "admin": self.engine.is_admin(p.user_id),
-            "manager": p.user_id in self.engine.managers,
+            "admin": self.engine.is_admin(p.actor.user),
+            "manager": self.engine.is_manager(p.actor.user),
         }
 
     def clock_json(self) -> dict[str, Any]:
@@ -492,17 +492,36 @@ async def not_found(chat: LocalChat, request: web.Request) -> web.StreamResponse
     raise BadRequest(404, "not_found")
 
 
+def _clock_enabled(settings: Settings) -> bool:
+    # Moving time moves it for everyone: only when no real workspace is connected.
+    return is_loopback(settings.host) and not (settings.slack_enabled or settings.teams_configured)
+
+
+def contribute(settings: Settings) -> Contribution:
+    """The demo personas' admin and manager rights, and the simulated clock."""
+    if not settings.local_chat_enabled:
+        return NOTHING
+    clock = SimulatedClock()
+    if not is_loopback(settings.host):
+        return Contribution(state=clock)  # no demo personas off loopback
+    return Contribution(
+        capabilities={Platform.LOCAL: PLAIN},
+        admins=roster_of(p.actor.user for p in personas.with_role("admin")),
+        managers=roster_of(p.actor.user for p in personas.with_role("manager")),
+        clock=clock.now if _clock_enabled(settings) else None,
+        state=clock,
+    )
+
+
 def mount(app: web.Application, runtime: Runtime) -> None:
     """Serve the local chat when it is enabled, and register its sender."""
     if not runtime.settings.local_chat_enabled:
         return
-    chat = LocalChat(runtime)
+    contributed = runtime.contributions.get("local")
+    clock = contributed.state if contributed is not None else None
+    chat = LocalChat(runtime, clock if isinstance(clock, SimulatedClock) else SimulatedClock())
     app[CHAT_KEY] = chat
     runtime.senders[Platform.LOCAL] = LocalSender(runtime.db, chat.hub, chat.clock.stamp)
-    if chat.demo:
-        engine = runtime.engine
-        engine.admins = engine.admins | personas.ids_with_role("admin")
-        engine.managers = engine.managers | personas.ids_with_role("manager")
     r = app.router
     r.add_get("/", index)
     r.add_get("/local/static/{name}", static_file)

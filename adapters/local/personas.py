@@ -70,9 +70,9 @@ def find(user_id: str) -> Persona | None:
     return _BY_ID.get(user_id)
 
 
-def ids_with_role(role: Role) -> frozenset[str]:
-    """User ids of the personas with a role (e.g. the demo admins)."""
-    return frozenset(p.user_id for p in PERSONAS if p.role == role)
+def with_role(role: Role) -> list[Persona]:
+    """The personas with a role (e.g. the demo admins)."""
+    return [p for p in PERSONAS if p.role == role]
 
 
 async def missing(session: AsyncSession) -> list[Persona]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from adapters.local import translate
 from adapters.local.live import Hub
+from bot.core.capabilities import PLAIN
 from bot.core.model import ConversationRef, Message, Platform, UserRef
 from bot.outbox.delivery import GroupUnsupported, PermanentError
 from storage import local_chat
@@ -17,6 +18,7 @@ class LocalSender:
     """``bot.delivery.Sender`` for the local chat: store the message, tell the pages."""
 
     platform = Platform.LOCAL
+    capabilities = PLAIN  # one DM at a time, no mentions, no limits
 
     def __init__(self, db: Database, hub: Hub, now: Callable[[], datetime]) -> None:
         self.db = db

@@ -31,17 +31,18 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.settings import Settings
 from adapters.slack import translate
 from adapters.slack.blocks import notice_view
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.respond import Answer, Outcome, Responder
-from adapters.slack.sender import SlackSender
+from adapters.slack.sender import SLACK_CAPABILITIES, SlackSender
 from adapters.slack.socket_mode import run_socket_mode
 from adapters.slack.translate import MalformedPayload, Origin, Profile
 from adapters.slack.webapi import build_client
+from bot.core.contribution import NOTHING, Contribution
 from bot.core.i18n import Translator, translator
 from bot.core.model import Event, Platform
-from storage.events import first_delivery
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -327,7 +328,6 @@ class SlackAdapter:
         try:
             origin = translate.action_origin(body)
             translate.action_event(body, origin, Profile())
-            keys = translate.click_keys(body)
         except MalformedPayload as exc:
             return self._malformed("block_actions", exc)
         await ack()
@@ -335,18 +335,11 @@ class SlackAdapter:
             log.info("refused a click from another Slack workspace")
             self._spawn(self.responder.refuse(origin, self._t()))
             return None
-        self._spawn(self._handle_click(body, origin, keys))
+        self._spawn(self._handle_click(body, origin))
         return None
 
-    async def _handle_click(
-        self, body: dict[str, Any], origin: Origin, keys: tuple[str, str]
-    ) -> None:
-        own, neighbour = keys
-        async with self.db.session() as session:
-            if not await first_delivery(session, Platform.SLACK.value, own):
-                log.info("ignored a double click")
-                return
-            await first_delivery(session, Platform.SLACK.value, neighbour)
+    async def _handle_click(self, body: dict[str, Any], origin: Origin) -> None:
+        # A double click is the engine's redelivery: it answers it with nothing.
         outcome = await self._ask_engine(origin, lambda p: translate.action_event(body, origin, p))
         await self.responder.deliver(outcome.intents, origin, outcome.t)
 
@@ -386,6 +379,13 @@ class SlackAdapter:
 
 
 SLACK_KEY = web.AppKey("slack", SlackAdapter)
+
+
+def contribute(settings: Settings) -> Contribution:
+    """What Slack can do (rights come from the settings' rosters)."""
+    if not settings.slack_enabled:
+        return NOTHING
+    return Contribution(capabilities={Platform.SLACK: SLACK_CAPABILITIES})
 
 
 def mount(app: web.Application, runtime: Runtime) -> None:

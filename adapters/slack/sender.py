@@ -12,6 +12,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.webapi import api, post_message
+from bot.core.capabilities import Capabilities, PlatformLimits, Rate
 from bot.core.i18n import translator
 from bot.core.model import ConversationRef, Message, Platform, UserRef
 from bot.outbox.delivery import (
@@ -47,10 +48,18 @@ def split_message_id(value: str, channel: str | None = None) -> tuple[str, str]:
     return channel, value
 
 
+# chat.postMessage allows about 1 message per second per channel, plus a workspace-wide
+# limit that Slack does not publish ("several hundred per minute"); 10/s stays well inside.
+SLACK_LIMITS = PlatformLimits(workspace=(Rate(10.0, 5.0),), conversation=(Rate(1.0, 1.0),))
+# Slack opens group DMs (conversations.open with several users) in one workspace.
+SLACK_CAPABILITIES = Capabilities(group_messages=True, limits=SLACK_LIMITS)
+
+
 class SlackSender:
     """Sends proactive messages (intros, check-ins, nudges) to Slack."""
 
     platform = Platform.SLACK
+    capabilities = SLACK_CAPABILITIES
 
     def __init__(
         self,

@@ -258,13 +258,17 @@ def action_event(body: Mapping[str, Any], origin: Origin, profile: Profile) -> A
     if origin.message_ts and origin.channel_id:
         ref = MessageRef(origin.conversation, origin.message_ts)
     name = _str(_mapping(body, "user"), "name")
+    # Slack does not retry clicks, but people double-click: the engine answers one click
+    # of a button per time bucket and records the nearest neighbouring bucket too.
+    own, neighbour = click_keys(body)
     return Action(
         actor(origin.team_id, origin.user_id, profile, name),
         origin.conversation,
         action_id,
         _action_value(action),
         ref,
-        trigger_event_id(origin.trigger_id),
+        own,
+        neighbour,
     )
 
 

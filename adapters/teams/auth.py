@@ -19,8 +19,8 @@ from botframework.connector.auth import (
     ClaimsIdentity,
 )
 
+from adapters.settings import Settings
 from adapters.teams.connector import PUBLIC_SERVICE_URL
-from bot.core.settings import Settings
 
 
 def sdk_configuration(settings: Settings) -> SimpleNamespace:

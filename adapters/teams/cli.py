@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from adapters.teams.package_builder import build_package
-from bot.core.cli import CliCommand, cli_command
-from bot.core.settings import Settings
+from adapters.teams.settings import TeamsSettings
+from bot.core.cli import CliCommand, Platforms, cli_command
+from bot.core.settings import CoreSettings
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,8 +28,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    app_id = args.app_id or settings.microsoft_app_id
+async def _run(args: argparse.Namespace, settings: CoreSettings, _platforms: Platforms) -> int:
+    # app.py passes every adapter's settings; read Teams' own when called with fewer.
+    teams = settings if isinstance(settings, TeamsSettings) else TeamsSettings()
+    app_id = args.app_id or teams.microsoft_app_id
     if not app_id:
         print("error: give --app-id GUID (or set MICROSOFT_APP_ID)", file=sys.stderr)
         return 2

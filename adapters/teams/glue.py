@@ -20,11 +20,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from botframework.connector.auth import BotFrameworkAuthentication
 
+from adapters.settings import Settings
 from adapters.teams import connector as connector_module
 from adapters.teams.auth import OutboundTokens, build_authentication
 from adapters.teams.cards import notice_activity
 from adapters.teams.connector import BotConnector
-from adapters.teams.sender import TeamsSender
+from adapters.teams.sender import TEAMS_CAPABILITIES, TeamsSender
 from adapters.teams.translate import (
     HANDLED_TYPES,
     ActivityInfo,
@@ -48,9 +49,9 @@ from adapters.teams.turn import (
     replace_or_send,
     with_retries,
 )
-from bot.core.i18n import LANGUAGES, Translator, normalize_locale, translator
+from bot.core.contribution import NOTHING, Contribution
+from bot.core.i18n import Translator, translator
 from bot.core.model import Action, MemberJoined, Platform
-from bot.core.routing import ROUTES
 from bot.outbox.delivery import DeliveryError
 from storage.conversation_refs import (
     PRINCIPAL_NAME,
@@ -60,28 +61,17 @@ from storage.conversation_refs import (
     set_reachable,
 )
 from storage.events import first_delivery
-from storage.people import find_person, upsert_person
+from storage.people import find_person
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from app import Runtime
     from storage.tables import Person
 
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
-
-
-def looks_like_command(word: str) -> bool:
-    """A first word typed in the 1:1 chat that is a command, or close enough to suggest one."""
-    spec, _rest = ROUTES.resolve([word])
-    if spec is not None:
-        return not spec.hidden
-    return ROUTES.suggestion(word) is not None
-
-
-def _language(locale: str | None) -> str | None:
-    lang = normalize_locale(locale, "") if locale else ""
-    return lang if lang in LANGUAGES else None
 
 
 @dataclass
@@ -146,7 +136,7 @@ class TeamsBot:
             if info.activity_type == "message":
                 await self._say(info, t, t("teams.error.tenant"))
             return
-        translated = translate(raw, info, looks_like_command)
+        translated = translate(raw, info, self.runtime.engine.is_command)
         person = await self._remember(info, translated)
         if person is not None:
             t = translator(person.locale, settings.mentoring_default_locale)
@@ -155,7 +145,7 @@ class TeamsBot:
     async def _act(self, info: ActivityInfo, translated: Translated, t: Translator) -> None:
         match translated:
             case Incoming(event=event):
-                if isinstance(event, Action) and ROUTES.action_handler(event) is None:
+                if isinstance(event, Action) and not self.runtime.engine.knows_action(event):
                     log.info("a Teams card submitted an unknown action id")
                     await self._say(info, t, t("teams.error.bad_submission"))
                     return
@@ -216,18 +206,10 @@ class TeamsBot:
         reference = dict(info.reference)
         if info.is_personal:
             await self._add_principal_name(info, reference)
-        async with self.runtime.db.session() as session:
-            person = await upsert_person(
-                session,
-                platform=Platform.TEAMS.value,
-                workspace=info.tenant_id,
-                user_id=info.actor.user.user_id,
-                display_name=info.actor.display_name,
-                locale=_language(info.actor.locale),
-                timezone=info.actor.timezone,
-            )
+        removed = isinstance(translated, InstallationChanged) and not translated.added
+
+        async def keep_reference(session: AsyncSession, person: Person) -> None:
             assert person.id is not None
-            removed = isinstance(translated, InstallationChanged) and not translated.added
             if info.is_personal:
                 channel_id = "" if removed else info.conversation.channel_id
                 if removed:
@@ -239,7 +221,8 @@ class TeamsBot:
             if person.reachable == removed:
                 await set_reachable(session, person.id, not removed)
                 person.reachable = not removed
-        return person
+
+        return await self.runtime.engine.remember(info.actor, keep_reference)
 
     async def _add_principal_name(self, info: ActivityInfo, reference: dict[str, Any]) -> None:
         """Keep the person's sign-in name in their reference (for "open a chat" deep links).
@@ -272,6 +255,13 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, MalformedActivity):
         return str(exc)
     return "the body is not JSON"
+
+
+def contribute(settings: Settings) -> Contribution:
+    """What Teams can do (rights come from the settings' rosters)."""
+    if not settings.teams_enabled:
+        return NOTHING
+    return Contribution(capabilities={Platform.TEAMS: TEAMS_CAPABILITIES})
 
 
 def mount(app: web.Application, runtime: Runtime) -> None:

@@ -12,7 +12,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from bot.core.capabilities import PlatformLimits, Rate
+
 TEAMS_LIMITS: tuple[tuple[float, int], ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+
+# The outbox worker's pacing inside those windows. Two buckets keep inside all four:
+# (4 burst, 1/s) gives at most 5 in 1 s and 6 in 2 s; (30 burst, 0.49/s) gives at most
+# 45 in 30 s and 1,794 in an hour. The per-tenant limit is not published; 20/s is a
+# cautious guess.
+TEAMS_OUTBOX_LIMITS = PlatformLimits(
+    workspace=(Rate(20.0, 10.0),),
+    conversation=(Rate(1.0, 4.0), Rate(0.49, 30.0)),
+)
 
 
 def conversation_key(conversation_id: str) -> str:

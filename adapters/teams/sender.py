@@ -15,9 +15,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.settings import Settings
 from adapters.teams.cards import message_activity
 from adapters.teams.connector import PUBLIC_SERVICE_URL, BotConnector, ConversationNotFound
 from adapters.teams.markdown import mentioned_ids, name_mentions
+from adapters.teams.ratelimit import TEAMS_OUTBOX_LIMITS
+from bot.core.capabilities import Capabilities
 from bot.core.i18n import translator
 from bot.core.model import (
     ConversationRef,
@@ -30,9 +33,7 @@ from bot.core.model import (
     Text,
     UserRef,
 )
-from bot.core.settings import Settings
 from bot.outbox.delivery import GroupUnsupported, Unreachable
-from storage.checkins import people_with_user_ids
 from storage.conversation_refs import (
     find_reference,
     forget_conversation,
@@ -41,7 +42,7 @@ from storage.conversation_refs import (
     set_reachable,
 )
 from storage.db import Database
-from storage.people import find_person
+from storage.people import find_person, people_with_user_ids
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,19 @@ def _with_names(element: Element, names: dict[str, str]) -> Element:
     return element
 
 
+# A Teams bot cannot open a group chat: an introduction is a 1:1 to each person, which
+# @mentions the partner and links to a chat with them (by sign-in name, when known).
+TEAMS_CHAT_LINK = "https://teams.microsoft.com/l/chat/0/0?users={users}"
+TEAMS_CAPABILITIES = Capabilities(
+    mentions=True, chat_link=TEAMS_CHAT_LINK, limits=TEAMS_OUTBOX_LIMITS
+)
+
+
 class TeamsSender:
     """Reaches people and channels on Teams on the bot's own initiative."""
 
     platform = Platform.TEAMS
+    capabilities = TEAMS_CAPABILITIES
 
     def __init__(self, db: Database, connector: BotConnector, settings: Settings) -> None:
         self.db = db

@@ -236,7 +236,14 @@ def read_activity(raw: Mapping[str, Any]) -> ActivityInfo:
         thread_id=thread_id,
         service_url=service_url,
     )
-    actor = Actor(UserRef(Platform.TEAMS, tenant_id, user_id), name[:200], locale, timezone)
+    aad_object_id = sender.get("aadObjectId")
+    actor = Actor(
+        UserRef(Platform.TEAMS, tenant_id, user_id),
+        name[:200],
+        locale,
+        timezone,
+        directory_id=aad_object_id[:64] if isinstance(aad_object_id, str) else None,
+    )
     user: dict[str, Any] = {"id": user_id}
     if name:
         user["name"] = name[:200]

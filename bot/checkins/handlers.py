@@ -36,6 +36,7 @@ from bot.checkins.schedule import (
     pair_end,
 )
 from bot.core.i18n import Translator, translator
+from bot.core.identity import Roster
 from bot.core.model import (
     Action,
     Actions,
@@ -47,15 +48,13 @@ from bot.core.model import (
     Intent,
     Message,
     OpenForm,
-    Platform,
     Reply,
     Text,
-    UserRef,
 )
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
-from bot.core.serialize import to_data
 from bot.core.sweeps import sweep
+from bot.outbox.notify import admins_known, send_to, tell_admins
 from bot.outbox.working_hours import local_date, next_working_time, start_of_day_after
 from conversations import checkin as talk
 from conversations.enrolment import resume_message
@@ -70,7 +69,6 @@ from storage.checkins import (
     latest_checkin,
     paused_enrolments,
     people,
-    people_with_user_ids,
     set_pair_status,
     unfinished_dialogues,
 )
@@ -101,41 +99,21 @@ def _name(person: Person | None, t: Translator) -> str:
     return t("checkin.partner.unknown")
 
 
-async def _queue(
-    session: AsyncSession, person: Person, key: str, message: Message, now: datetime
-) -> datetime | None:
-    """Write a message to a person's outbox for their next working hours; when it will go."""
-    if not person.reachable:
-        return None
-    when = next_working_time(now, person.timezone)
-    await outbox.enqueue(
-        session,
-        key=key,
-        platform=person.platform,
-        target=to_data(UserRef(Platform(person.platform), person.workspace, person.user_id)),
-        payload=to_data(message),
-        person_id=person.id,
-        not_before=when,
-    )
-    return when
-
-
 async def _tell_admins(
     session: AsyncSession,
-    admin_ids: Iterable[str],
+    admins: Roster,
     default_locale: str,
     key: str,
     now: datetime,
     catalog_key: str,
     **params: object,
 ) -> int:
-    """A private notice to every admin the bot knows, each in their language."""
-    told = 0
-    for admin in await people_with_user_ids(session, admin_ids):
-        t = _t(admin, default_locale)
-        notice = talk.admin_notice(t, catalog_key, **params)
-        told += bool(await _queue(session, admin, f"{key}:{admin.id}", notice, now))
-    return told
+    """A private notice to every admin, each in their language."""
+
+    def build(t: Translator) -> Message:
+        return talk.admin_notice(t, catalog_key, **params)
+
+    return await tell_admins(session, admins, key, now, default_locale, build)
 
 
 def _members(pair: Pair, found: dict[int, Person]) -> list[tuple[Person, Person | None]]:
@@ -210,7 +188,7 @@ async def _open_checkins(
             message = talk.checkin_message(
                 t, _name(partner, t), local_date(since, member.timezone), value
             )
-            await _queue(session, member, f"checkin:{pair.id}:{cycle}:{member.id}", message, now)
+            await send_to(session, member, f"checkin:{pair.id}:{cycle}:{member.id}", message, now)
         opened += 1
     return opened
 
@@ -267,7 +245,7 @@ async def _follow_up(
             t = _t(member, default)
             message = talk.reask_message(t, _name(partner, t), planned, value)
             key = f"reask:{pair.id}:{checkin.cycle}:{planned.isoformat()}:{member.id}"
-            sent_at.append(await _queue(session, member, key, message, now))
+            sent_at.append(await send_to(session, member, key, message, now))
         checkin.answer = None
         checkin.next_ask_at = _latest(sent_at, now) + NUDGE_AFTER
     elif checkin.nudges < MAX_NUDGES:
@@ -282,13 +260,13 @@ async def _follow_up(
                 after_not_yet=checkin.answer == "not_yet",
             )
             key = f"nudge:{pair.id}:{checkin.cycle}:{n}:{member.id}"
-            sent_at.append(await _queue(session, member, key, message, now))
+            sent_at.append(await send_to(session, member, key, message, now))
         checkin.nudges = n
         checkin.next_ask_at = _latest(sent_at, now) + NUDGE_AFTER
     else:
         mentor = found.get(pair.mentor_id) if pair.mentor_id else None
         mentee = found.get(pair.mentee_id) if pair.mentee_id else None
-        for admin in await people_with_user_ids(session, engine.admins):
+        for admin in await admins_known(session, engine.admins):
             t = _t(admin, default)
             notice = talk.admin_notice(
                 t,
@@ -299,7 +277,7 @@ async def _follow_up(
                 date=t.date(local_date(checkin.due_at, admin.timezone), "long"),
             )
             key = f"nudge:{pair.id}:{checkin.cycle}:admins:{admin.id}"
-            await _queue(session, admin, key, notice, now)
+            await send_to(session, admin, key, notice, now)
         checkin.nudges = MAX_NUDGES + 1
         checkin.next_ask_at = None
 
@@ -327,7 +305,7 @@ async def wrap_up_pairs(engine: Engine, now: datetime) -> int:
                 for member, partner in _members(pair, found):
                     t = _t(member, default)
                     message = talk.wrapup_message(t, _name(partner, t), programme.name, pair.id)
-                    await _queue(session, member, f"wrapup:{pair.id}:{member.id}", message, now)
+                    await send_to(session, member, f"wrapup:{pair.id}:{member.id}", message, now)
                 ended += 1
     return ended
 
@@ -350,7 +328,7 @@ async def remind_unfinished_enrolments(engine: Engine, now: datetime) -> int:
             buttons = tuple(e for e in resume.elements if isinstance(e, Actions))
             text = t("checkin.enrol_reminder")
             message = Message((Text(text), *buttons), text=text)
-            reminded += bool(await _queue(session, person, keys[d.id], message, now))
+            reminded += bool(await send_to(session, person, keys[d.id], message, now))
     return reminded
 
 
@@ -492,7 +470,7 @@ async def answered_met(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
         pt = _t(partner, ctx.settings.mentoring_default_locale)
         message = talk.partner_met_message(pt, _name(ctx.person, pt), pair_id, cycle)
         key = f"checkin-met:{pair_id}:{cycle}:{partner.id}"
-        await _queue(ctx.session, partner, key, message, ctx.now)
+        await send_to(ctx.session, partner, key, message, ctx.now)
     return [Reply(talk.met_reply(ctx.t, pair_id, cycle), replace=True)]
 
 
@@ -584,7 +562,7 @@ async def answered_pause(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
             talk.resume_button(pt, pair_id),
         )
         key = f"pair-paused:{pair_id}:{cycle}:{partner.id}"
-        await _queue(ctx.session, partner, key, message, ctx.now)
+        await send_to(ctx.session, partner, key, message, ctx.now)
     text = ctx.t("checkin.pause.done")
     return [Reply(talk.text_with_button(text, talk.resume_button(ctx.t, pair_id)), replace=True)]
 
@@ -612,7 +590,7 @@ async def answered_problem(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
     programme = await ctx.session.get(Programme, open_.pair.programme_id)
     await _tell_admins(
         ctx.session,
-        _admin_ids(ctx),
+        ctx.admins,
         ctx.settings.mentoring_default_locale,
         f"problem:{pair_id}:{cycle}",
         ctx.now,
@@ -623,10 +601,6 @@ async def answered_problem(ctx: Context, open_: OpenCheckIn) -> list[Intent]:
     )
     value = talk.checkin_value(pair_id, cycle)
     return [Reply(talk.problem_reply(ctx.t, _name(partner, ctx.t), value), replace=True)]
-
-
-def _admin_ids(ctx: Context) -> list[str]:
-    return list(ctx.settings.mentoring_admins)
 
 
 @ROUTES.action("checkin.rematch")

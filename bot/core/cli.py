@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.settings import Settings
+from bot.core.capabilities import Capabilities
+from bot.core.model import Platform
+from bot.core.settings import CoreSettings
+
+Platforms = Mapping[Platform, Capabilities]
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,8 @@ class CliCommand:
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, Settings], Awaitable[int]]
+    # Run with the parsed arguments, the settings and what each enabled platform can do.
+    run: Callable[[argparse.Namespace, CoreSettings, Platforms], Awaitable[int]]
 
     def register(self, sub: Any) -> None:
         """Add this command to the ``argparse`` subparsers."""
@@ -33,9 +38,11 @@ def cli_command(command: CliCommand) -> CliCommand:
     return command
 
 
-async def run_command(name: str, args: argparse.Namespace, settings: Settings) -> int:
+async def run_command(
+    name: str, args: argparse.Namespace, settings: CoreSettings, platforms: Platforms
+) -> int:
     """Run a registered command by name; its exit status."""
     for command in COMMANDS:
         if command.name == name:
-            return await command.run(args, settings)
+            return await command.run(args, settings, platforms)
     raise SystemExit(f"unknown command {name!r}")

@@ -7,13 +7,15 @@ transaction as the change that caused them, and sent later by the outbox worker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from cachetools import LRUCache
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.capabilities import Capabilities
 from bot.core.i18n import LANGUAGES, normalize_locale, translator
+from bot.core.identity import NOBODY, Roster
 from bot.core.model import (
     Action,
     Actor,
@@ -24,13 +26,15 @@ from bot.core.model import (
     Intent,
     MemberJoined,
     PlainMessage,
+    Platform,
     Reply,
     SendDirect,
+    UserRef,
 )
 from bot.core.replies import error_message, text_message
 from bot.core.routing import ROUTES, Context, Routes, command_words
 from bot.core.serialize import to_data
-from bot.core.settings import Settings
+from bot.core.settings import CoreSettings
 from storage import outbox
 from storage.db import Database
 from storage.events import first_delivery
@@ -48,27 +52,61 @@ class Engine:
     def __init__(
         self,
         db: Database,
-        settings: Settings,
+        settings: CoreSettings,
         *,
         clock: Callable[[], datetime] = utcnow,
         routes: Routes = ROUTES,
-        extra_admins: frozenset[str] = frozenset(),
-        extra_managers: frozenset[str] = frozenset(),
+        extra_admins: Roster = NOBODY,
+        extra_managers: Roster = NOBODY,
+        on_outbox: Callable[[], None] | None = None,
+        capabilities: Mapping[Platform, Capabilities] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.routes = routes
-        self.admins = frozenset(settings.mentoring_admins) | extra_admins
-        self.managers = frozenset(settings.mentoring_managers) | extra_managers
-        self.on_outbox: Callable[[], None] | None = None  # wakes the outbox worker
+        # The one source of truth for rights and for "the admins are told".
+        self.admins = settings.admins | extra_admins
+        self.managers = settings.managers | extra_managers
+        # What each platform can do, as its adapter declared (introductions ask it).
+        self.capabilities: Mapping[Platform, Capabilities] = dict(capabilities or {})
+        self.on_outbox = on_outbox  # wakes the outbox worker when a handler queued a message
         self._recent = RecentIds()
         # One process owns a SQLite file, so it can remember who is who (storage/known_people).
         self.known_people = KnownPeople(lambda: db.people_generation) if db.is_sqlite else None
 
-    def is_admin(self, user_id: str) -> bool:
-        """Admins are listed in MENTORING_ADMINS by platform user id."""
-        return user_id in self.admins
+    def is_admin(self, user: UserRef, directory_id: str | None = None) -> bool:
+        """Admins are listed in MENTORING_ADMINS by qualified identity (platform:workspace:user)."""
+        return self.admins.includes(user, directory_id)
+
+    def is_manager(self, user: UserRef, directory_id: str | None = None) -> bool:
+        """Managers are listed in MENTORING_MANAGERS the same way."""
+        return self.managers.includes(user, directory_id)
+
+    def is_command(self, word: str) -> bool:
+        """A first word that is a visible command, or close enough to one to suggest it."""
+        spec, _rest = self.routes.resolve([word])
+        if spec is not None:
+            return not spec.hidden
+        return self.routes.suggestion(word) is not None
+
+    def knows_action(self, event: Action) -> bool:
+        """True when a feature handles this button (a forged or stale id does not)."""
+        return self.routes.action_handler(event) is not None
+
+    async def remember(
+        self,
+        actor: Actor,
+        then: Callable[[AsyncSession, Person], Awaitable[None]] | None = None,
+    ) -> Person:
+        """Record who ``actor`` is, as ``handle`` does, and let ``then`` store what the
+        adapter needs to reach them later (a Teams conversation reference), in one
+        transaction: for platform events the engine does not answer (an install)."""
+        async with self.db.session() as session:
+            person = await _upsert(session, actor)
+            if then is not None:
+                await then(session, person)
+        return person
 
     async def handle(self, event: Event) -> list[Intent]:
         """Answer one event. Redeliveries of an event id get no answer at all."""
@@ -86,15 +124,7 @@ class Engine:
             async with self.db.session() as session:
                 if not read_only and await self._redelivered(session, event):
                     return []
-                person = await upsert_person(
-                    session,
-                    platform=user.platform.value,
-                    workspace=user.workspace,
-                    user_id=user.user_id,
-                    display_name=event.actor.display_name,
-                    locale=_language(event.actor.locale),
-                    timezone=event.actor.timezone,
-                )
+                person = await _upsert(session, event.actor)
                 ctx = self._context(event, person, session)
                 intents = await self._dispatch(ctx)
                 await self._queue_direct_messages(ctx, intents)
@@ -111,7 +141,7 @@ class Engine:
 
     def _context(self, event: Event, person: Person, session: AsyncSession) -> Context:
         """What a handler needs: the person in their language, their rights, the time."""
-        user_id = event.actor.user.user_id
+        user, directory = event.actor.user, event.actor.directory_id or person.directory_id
         return Context(
             event=event,
             person=person,
@@ -119,8 +149,10 @@ class Engine:
             settings=self.settings,
             t=translator(person.locale, self.settings.mentoring_default_locale),
             now=self.clock(),
-            is_admin=self.is_admin(user_id),
-            is_manager=user_id in self.managers,
+            is_admin=self.is_admin(user, directory),
+            is_manager=self.is_manager(user, directory),
+            admins=self.admins,
+            capabilities=self.capabilities,
         )
 
     def _is_read_only(self, event: Event) -> bool:
@@ -169,6 +201,8 @@ class Engine:
         if event.event_id and not await first_delivery(session, platform, event.event_id):
             log.info("ignored a redelivered %s event", platform)
             return True
+        if isinstance(event, Action) and event.neighbour_id:
+            await first_delivery(session, platform, event.neighbour_id)
         return False
 
     async def _dispatch(self, ctx: Context) -> list[Intent]:
@@ -259,6 +293,21 @@ def _profile_changed(person: Person, actor: Actor) -> bool:
         (actor.display_name and actor.display_name[:200] != person.display_name)
         or (lang and not person.locale_chosen and lang != person.locale)
         or (actor.timezone and actor.timezone != person.timezone)
+    )
+
+
+async def _upsert(session: AsyncSession, actor: Actor) -> Person:
+    """The person behind ``actor``, created or refreshed from what the platform says."""
+    user = actor.user
+    return await upsert_person(
+        session,
+        platform=user.platform.value,
+        workspace=user.workspace,
+        user_id=user.user_id,
+        display_name=actor.display_name,
+        locale=_language(actor.locale),
+        timezone=actor.timezone,
+        directory_id=actor.directory_id,
     )
 
 

@@ -59,6 +59,9 @@ class Actor:
     display_name: str = ""
     locale: str | None = None  # platform locale, e.g. "fr-FR"
     timezone: str | None = None  # IANA name, e.g. "Europe/Paris"
+    # The person's id in the organisation's directory, when the platform gives it
+    # (Teams: the Entra object id, by which admins are listed).
+    directory_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Action:
     value: str = ""
     message: MessageRef | None = None
     event_id: str | None = None
+    # A second id recorded with ``event_id`` and never answered: a platform that sees a
+    # click twice (Slack: a double click lands in two time buckets) names both.
+    neighbour_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.core.capabilities import Capabilities
 from bot.core.i18n import Translator
-from bot.core.model import Action, Command, Event, FormSubmission, Intent
+from bot.core.identity import Roster
+from bot.core.model import Action, Command, Event, FormSubmission, Intent, Platform
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from bot.core.settings import Settings
+    from bot.core.settings import CoreSettings
     from storage.tables import Person
 
 MAX_COMMAND_LENGTH = 2000
@@ -32,11 +34,14 @@ class Context:
     event: Event
     person: Person
     session: AsyncSession
-    settings: Settings
+    settings: CoreSettings
     t: Translator
     now: datetime
     is_admin: bool
     is_manager: bool
+    admins: Roster = field(default_factory=Roster)  # who "the admins are told" reaches
+    # What each platform can do, as its adapter declared it (see bot/core/capabilities.py).
+    capabilities: Mapping[Platform, Capabilities] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
 
     @property

@@ -1,16 +1,26 @@
-"""Settings, read once from the environment (and an optional ``.env`` file)."""
+"""The engine's settings: neutral ones only. Each adapter owns its platform's settings.
+
+``adapters/settings.py`` combines these with every adapter's into the one
+``Settings`` object that ``app.py`` reads from the environment (and an
+optional ``.env`` file) at start-up.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.identity import Roster, RosterError, parse_roster
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./mentoring.db"
+SETTINGS_CONFIG = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+)
 
 
 class SettingsError(ValueError):
@@ -23,29 +33,19 @@ def _split_ids(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting of the bot, typed. Names match the environment variables."""
+def empty_is_none(value: object) -> object:
+    """An empty or blank variable counts as unset."""
+    return None if isinstance(value, str) and not value.strip() else value
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
+
+class CoreSettings(BaseSettings):
+    """What the engine reads: server, database, rights, language, anonymity thresholds."""
+
+    model_config = SETTINGS_CONFIG
 
     host: str = "127.0.0.1"
     port: int = Field(3978, ge=1, le=65535)
     database_url: str = DEFAULT_DATABASE_URL
-
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_api_url: str = "https://slack.com/api/"
-    slack_team_id: str | None = None  # when set, requests from other workspaces are refused
-
-    microsoft_app_id: str | None = None
-    microsoft_app_password: str | None = None
-    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
-    microsoft_app_tenant_id: str | None = None
-
-    local_chat: bool | None = None  # None: on when no platform is configured
 
     mentoring_admins: Annotated[list[str], NoDecode] = []
     mentoring_managers: Annotated[list[str], NoDecode] = []
@@ -60,67 +60,34 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split_ids(value)
 
-    @field_validator(
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "slack_team_id",
-        "microsoft_app_id",
-        "microsoft_app_password",
-        "microsoft_app_tenant_id",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @model_validator(mode="after")
-    def _consistent(self) -> Settings:
-        if self.slack_bot_token and not (self.slack_signing_secret or self.slack_app_token):
-            raise ValueError(
-                "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) "
-                "nor SLACK_APP_TOKEN (Socket Mode) is: set one of them"
-            )
-        if (self.slack_signing_secret or self.slack_app_token) and not self.slack_bot_token:
-            raise ValueError("a Slack signing secret or app token is set without SLACK_BOT_TOKEN")
-        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
-            # Not fatal: test workspaces and proxies use other tokens; Slack will say if it's wrong.
-            log.warning("SLACK_BOT_TOKEN does not look like a bot token (xoxb-…)")
-        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
-            raise ValueError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
-        if (
-            self.microsoft_app_id
-            and not self.microsoft_app_password
-            and (self.microsoft_app_type != "UserAssignedMSI")
-        ):
-            raise ValueError("MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD")
-        if self.microsoft_app_type == "SingleTenant" and not self.microsoft_app_tenant_id:
-            raise ValueError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+    def _consistent_core(self) -> CoreSettings:
         if self.mentoring_comment_k < self.mentoring_anonymity_k:
             raise ValueError("MENTORING_COMMENT_K must be at least MENTORING_ANONYMITY_K")
+        try:  # read once here, so that an ambiguous entry stops the bot at start-up
+            self.admins, self.managers  # noqa: B018
+        except RosterError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
     @property
-    def slack_enabled(self) -> bool:
-        """Slack is on when its bot token (and a signing secret or app token) is set."""
-        return bool(self.slack_bot_token)
+    def platforms(self) -> frozenset[str]:
+        """The platforms this deployment serves (the adapters' settings say which)."""
+        return frozenset()
+
+    def default_workspace(self, platform: str) -> str | None:
+        """The one workspace of ``platform`` this deployment is tied to, if any."""
+        return None
 
     @property
-    def teams_enabled(self) -> bool:
-        """Teams is always reachable at /api/messages: with no app id it runs in emulator mode."""
-        return True
+    def admins(self) -> Roster:
+        """``MENTORING_ADMINS`` as qualified identities."""
+        return parse_roster(self.mentoring_admins, self.platforms, "MENTORING_ADMINS")
 
     @property
-    def teams_configured(self) -> bool:
-        """True when real Bot Framework credentials are set."""
-        return bool(self.microsoft_app_id)
-
-    @property
-    def local_chat_enabled(self) -> bool:
-        """The local web chat is on by default only when no platform is configured."""
-        if self.local_chat is not None:
-            return self.local_chat
-        return not (self.slack_enabled or self.teams_configured)
+    def managers(self) -> Roster:
+        """``MENTORING_MANAGERS`` as qualified identities."""
+        return parse_roster(self.mentoring_managers, self.platforms, "MENTORING_MANAGERS")
 
     @property
     def async_database_url(self) -> str:
@@ -138,15 +105,3 @@ def to_async_url(url: str) -> str:
         if url.startswith(prefix):
             return driver + url[len(prefix) :]
     return url
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning validation errors into one readable ``SettingsError``."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None

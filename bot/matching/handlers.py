@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.cli import CliCommand, cli_command
+from bot.core.cli import CliCommand, Platforms, cli_command
 from bot.core.i18n import Translator, translator
 from bot.core.model import Action, Actions, Button, Intent, Message, Reply, Text
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
-from bot.core.settings import Settings
+from bot.core.settings import CoreSettings
 from bot.core.sweeps import sweep
-from bot.matching.introductions import display_name, notice, tell_admins
+from bot.matching.introductions import display_name, notice
 from bot.matching.rounds import (
     Approval,
     approve_round,
@@ -40,6 +40,7 @@ from bot.matching.rounds import (
     swap_mentees,
 )
 from bot.matching.schedule import ScheduleError, round_due
+from bot.outbox.notify import tell_admins
 from conversations.matching import (
     PairLine,
     RoundView,
@@ -152,7 +153,11 @@ async def admin_match(ctx: Context) -> list[Intent]:
     rnd = await start_round(ctx.session, found, ctx.now, created_by=ctx.person.user_id)
     if rnd.status == "preview" and found.auto_approve and not flags:
         approval = await approve_round(
-            ctx.session, rnd.id or 0, ctx.now, default_locale=ctx.settings.mentoring_default_locale
+            ctx.session,
+            rnd.id or 0,
+            ctx.now,
+            default_locale=ctx.settings.mentoring_default_locale,
+            platforms=ctx.capabilities,
         )
         return _approval_reply(ctx, approval, replace=False)
     return [Reply(await _preview(ctx, rnd, found))]
@@ -204,7 +209,11 @@ async def approve_clicked(ctx: Context) -> list[Intent]:
     if round_id is None:
         return _reply(ctx.t("match.error.stale_round"))
     approval = await approve_round(
-        ctx.session, round_id, ctx.now, default_locale=ctx.settings.mentoring_default_locale
+        ctx.session,
+        round_id,
+        ctx.now,
+        default_locale=ctx.settings.mentoring_default_locale,
+        platforms=ctx.capabilities,
     )
     return _approval_reply(ctx, approval, replace=True)
 
@@ -354,7 +363,7 @@ async def end_for_rematch(ctx: Context, pair: Pair) -> bool:
         return False
     await tell_admins(
         ctx.session,
-        ctx.settings.mentoring_admins,
+        ctx.admins,
         f"rematch:{pair.id}",
         ctx.now,
         locale,
@@ -426,7 +435,9 @@ async def _scheduled_round(
     locale = engine.settings.mentoring_default_locale
     key = f"match-round:{rnd.id}"
     if rnd.status == "preview" and programme.auto_approve:
-        approval = await approve_round(session, rnd.id or 0, now, default_locale=locale)
+        approval = await approve_round(
+            session, rnd.id or 0, now, default_locale=locale, platforms=engine.capabilities
+        )
 
         def build_summary(t: Translator, approval: Approval = approval) -> Message:
             text = t(
@@ -474,11 +485,11 @@ def _cli_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def _cli_run(args: argparse.Namespace, settings: Settings) -> int:
+async def _cli_run(args: argparse.Namespace, settings: CoreSettings, platforms: Platforms) -> int:
     db = Database(settings.async_database_url)
     try:
         await db.migrate()
-        return await match_command(db, settings, args, sys.stdout, utcnow())
+        return await match_command(db, settings, args, sys.stdout, utcnow(), platforms)
     finally:
         await db.close()
 
@@ -494,14 +505,23 @@ cli_command(
 
 
 async def match_command(
-    db: Database, settings: Settings, args: argparse.Namespace, out: TextIO, now: datetime
+    db: Database,
+    settings: CoreSettings,
+    args: argparse.Namespace,
+    out: TextIO,
+    now: datetime,
+    platforms: Platforms | None = None,
 ) -> int:
     """``python app.py match``: the admin flow from a terminal; its exit status."""
     t = translator(settings.mentoring_default_locale)
     async with db.session() as session:
         if args.approve is not None:
             approval = await approve_round(
-                session, args.approve, now, default_locale=settings.mentoring_default_locale
+                session,
+                args.approve,
+                now,
+                default_locale=settings.mentoring_default_locale,
+                platforms=platforms or {},
             )
             if approval.outcome != "approved" or approval.round is None:
                 print(f"round {args.approve}: nothing to approve ({approval.outcome})", file=out)
@@ -525,7 +545,11 @@ async def match_command(
             rnd = await start_round(session, programme, now, created_by="cli")
             if rnd.status == "preview" and programme.auto_approve and not args.preview:
                 approval = await approve_round(
-                    session, rnd.id or 0, now, default_locale=settings.mentoring_default_locale
+                    session,
+                    rnd.id or 0,
+                    now,
+                    default_locale=settings.mentoring_default_locale,
+                    platforms=platforms or {},
                 )
                 print(f"approved automatically: {len(approval.pairs)} pairs introduced", file=out)
         assert rnd is not None

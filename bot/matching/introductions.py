@@ -8,27 +8,23 @@ transaction as the change that caused it, under an idempotency key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.i18n import Translator, translator
-from bot.core.model import Actions, Button, Message, Platform, UserRef
+from bot.core.capabilities import PLAIN, Capabilities, capability, mention
+from bot.core.i18n import Translator
+from bot.core.model import Actions, Button, Message, Platform
 from bot.core.serialize import to_data
+from bot.outbox.notify import send_to, translator_for, user_ref
 from conversations.introduction import PairFacts, direct_introduction, group_introduction
 from conversations.matching import admin_notice, pair_ended_message, unmatched_message
 from storage import outbox
-from storage.checkins import people_with_user_ids
 from storage.conversation_refs import principal_name
 from storage.tables import Pair, Person, Programme
-
-
-def user_ref(person: Person) -> UserRef:
-    """How the adapters address this person."""
-    return UserRef(Platform(person.platform), person.workspace, person.user_id)
 
 
 def display_name(person: Person | None, t: Translator) -> str:
@@ -38,31 +34,8 @@ def display_name(person: Person | None, t: Translator) -> str:
     return t("match.someone")
 
 
-def translator_for(person: Person, default_locale: str) -> Translator:
-    """The person's language."""
-    return translator(person.locale, default_locale)
-
-
-async def send_to(
-    session: AsyncSession, person: Person, key: str, message: Message, now: datetime
-) -> bool:
-    """A 1:1 message to one person (skipped when the platform said they are unreachable)."""
-    if not person.reachable:
-        return False
-    return await outbox.enqueue(
-        session,
-        key=key,
-        platform=person.platform,
-        target=to_data(user_ref(person)),
-        payload=to_data(message),
-        person_id=person.id,
-        not_before=now,
-    )
-
-
-def _group_possible(a: Person, b: Person) -> bool:
-    """Slack can open a group DM with both when they are in the same workspace."""
-    return a.platform == b.platform == Platform.SLACK.value and a.workspace == b.workspace
+def _same_place(a: Person, b: Person) -> bool:
+    return a.platform == b.platform and a.workspace == b.workspace
 
 
 async def introduce(
@@ -72,8 +45,14 @@ async def introduce(
     people: Mapping[int, Person],
     now: datetime,
     default_locale: str,
+    platforms: Mapping[Platform, Capabilities],
 ) -> int:
-    """Queue the introduction of one pair; how many outbox rows were added."""
+    """Queue the introduction of one pair; how many outbox rows were added.
+
+    One group message where the platform opens group conversations and both are in
+    one workspace; else a 1:1 to each, with a mention of the partner and a link to a
+    chat with them where the platform has those (``platforms``: what each can do).
+    """
     mentor = people.get(pair.mentor_id) if pair.mentor_id is not None else None
     mentee = people.get(pair.mentee_id) if pair.mentee_id is not None else None
     if mentor is None or mentee is None or pair.id is None:
@@ -93,14 +72,15 @@ async def introduce(
             duration_days=programme.duration_days,
         )
 
-    if _group_possible(mentor, mentee):
-        # The outbox worker opens the group DM; if Slack refuses, it re-sends this
-        # message to each person, which is why it is written in both languages.
+    shared = capability(platforms, mentor.platform) if _same_place(mentor, mentee) else PLAIN
+    if shared.group_messages:
+        # The outbox worker opens the group conversation; if the platform refuses, it
+        # re-sends this message to each person, which is why it is in both languages.
         message = group_introduction([mentor_t, mentee_t], facts(mentor_t))
         added = await outbox.enqueue(
             session,
             key=f"intro:{pair.id}:group",
-            platform=Platform.SLACK.value,
+            platform=mentor.platform,
             target=[to_data(user_ref(mentor)), to_data(user_ref(mentee))],
             payload=to_data(message),
             not_before=now,
@@ -110,32 +90,28 @@ async def introduce(
     for person, t, role in ((mentor, mentor_t, "mentor"), (mentee, mentee_t, "mentee")):
         told = facts(t)
         partner = mentee if role == "mentor" else mentor
-        if person.platform == partner.platform == Platform.TEAMS.value:
-            # A Teams bot cannot open a group chat: the 1:1 introduction @mentions the
-            # partner instead (the Teams adapter turns <@id|name> into a real mention).
-            mention = f"<@{partner.user_id}|{display_name(partner, t)}>"
-            if role == "mentor":
-                told = replace(told, mentee=mention)
-            else:
-                told = replace(told, mentor=mention)
+        same_platform = person.platform == partner.platform
+        able = capability(platforms, person.platform) if same_platform else PLAIN
+        if able.mentions:
+            # No group chat here: the 1:1 introduction @mentions the partner instead.
+            named = mention(partner.user_id, display_name(partner, t))
+            told = replace(told, mentee=named) if role == "mentor" else replace(told, mentor=named)
         message = direct_introduction(t, told, role)
-        if person.platform == partner.platform == Platform.TEAMS.value and partner.id:
-            message = await _with_chat_link(session, message, partner, t)
-        count += await send_to(session, person, f"intro:{pair.id}:{person.id}", message, now)
+        if able.chat_link and partner.id:
+            message = await _with_chat_link(session, message, partner, t, able.chat_link)
+        key = f"intro:{pair.id}:{person.id}"
+        count += await send_to(session, person, key, message, now) is not None
     return count
 
 
-TEAMS_CHAT_LINK = "https://teams.microsoft.com/l/chat/0/0?users={users}"
-
-
 async def _with_chat_link(
-    session: AsyncSession, message: Message, partner: Person, t: Translator
+    session: AsyncSession, message: Message, partner: Person, t: Translator, template: str
 ) -> Message:
-    """Add a button that opens a Teams chat with the partner (when their sign-in is known)."""
+    """Add a button that opens a chat with the partner (when their sign-in name is known)."""
     upn = await principal_name(session, partner.id or 0)
     if upn is None:
         return message
-    link = TEAMS_CHAT_LINK.format(users=quote(upn, safe="@"))
+    link = template.format(users=quote(upn, safe="@"))
     label = t("intro.open_chat", partner=display_name(partner, t))
     button = Button(label, "intro.open_chat", url=link, style="primary")
     return Message((*message.elements, Actions((button,))), text=message.text)
@@ -154,7 +130,8 @@ async def tell_unmatched(
     """Tell someone kindly that this round found no partner for them, and what happens next."""
     t = translator_for(person, default_locale)
     message = unmatched_message(t, programme.name, role, reason)
-    return await send_to(session, person, f"unmatched:{round_id}:{person.id}", message, now)
+    key = f"unmatched:{round_id}:{person.id}"
+    return await send_to(session, person, key, message, now) is not None
 
 
 async def tell_pair_ended(
@@ -169,23 +146,8 @@ async def tell_pair_ended(
     """Tell a member neutrally that their pair ended (never who asked, never why)."""
     t = translator_for(person, default_locale)
     message = pair_ended_message(t, display_name(partner, t), programme.name)
-    return await send_to(session, person, f"pair-ended:{pair.id}:{person.id}", message, now)
-
-
-async def tell_admins(
-    session: AsyncSession,
-    admin_ids: Iterable[str],
-    key: str,
-    now: datetime,
-    default_locale: str,
-    build: Callable[[Translator], Message],
-) -> int:
-    """A private notice to every admin the bot knows, each in their language."""
-    told = 0
-    for admin in await people_with_user_ids(session, admin_ids):
-        t = translator_for(admin, default_locale)
-        told += await send_to(session, admin, f"{key}:{admin.id}", build(t), now)
-    return told
+    key = f"pair-ended:{pair.id}:{person.id}"
+    return await send_to(session, person, key, message, now) is not None
 
 
 def notice(catalog_key: str, **params: object) -> Callable[[Translator], Message]:

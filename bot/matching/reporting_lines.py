@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.cli import CliCommand, cli_command
-from bot.core.settings import Settings
+from bot.core.cli import CliCommand, Platforms, cli_command
+from bot.core.settings import CoreSettings
 from storage.db import Database
 from storage.reporting_lines import replace_reporting_lines
 
@@ -119,12 +119,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _workspace(args: argparse.Namespace, settings: Settings) -> str | None:
+def _workspace(args: argparse.Namespace, settings: CoreSettings) -> str | None:
     if args.workspace:
         return str(args.workspace)
-    if args.platform == "slack":
-        return settings.slack_team_id
-    return settings.microsoft_app_tenant_id
+    return settings.default_workspace(str(args.platform))
 
 
 def _read(name: str) -> str:
@@ -137,7 +135,7 @@ def _read(name: str) -> str:
 
 
 async def import_managers(
-    db: Database, args: argparse.Namespace, settings: Settings, out: TextIO
+    db: Database, args: argparse.Namespace, settings: CoreSettings, out: TextIO
 ) -> int:
     """Run the import; its exit status (0 done, 1 nothing usable, 2 bad invocation or file)."""
     workspace = _workspace(args, settings)
@@ -170,7 +168,7 @@ async def import_managers(
     return 0
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+async def _run(args: argparse.Namespace, settings: CoreSettings, _platforms: Platforms) -> int:
     db = Database(settings.async_database_url)
     try:
         await db.migrate()

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.capabilities import Capabilities
+from bot.core.model import Platform
 from bot.matching import (
     FREQUENCIES,
     Candidate,
@@ -519,7 +521,12 @@ class Approval:
 
 
 async def approve_round(
-    session: AsyncSession, round_id: int, now: datetime, *, default_locale: str
+    session: AsyncSession,
+    round_id: int,
+    now: datetime,
+    *,
+    default_locale: str,
+    platforms: Mapping[Platform, Capabilities],
 ) -> Approval:
     """Activate a round's pairs and queue their introductions, all in this transaction.
 
@@ -584,7 +591,9 @@ async def approve_round(
     people = await people_by_ids(session, ids + list(unmatched))
     introductions = 0
     for pair in kept:
-        introductions += await introduce(session, programme, pair, people, now, default_locale)
+        introductions += await introduce(
+            session, programme, pair, people, now, default_locale, platforms
+        )
     told = 0
     for person_id, (role, reason) in sorted(unmatched.items()):
         person = people.get(person_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.capabilities import Capabilities
 from bot.core.model import ConversationRef, Message, Platform, UserRef
 
 
@@ -43,6 +44,7 @@ class Sender(Protocol):
     """What an adapter offers the outbox worker. Each call returns the platform message id."""
 
     platform: Platform
+    capabilities: Capabilities  # what the platform can do and how fast (declared by the adapter)
 
     async def send_direct(self, user: UserRef, message: Message) -> str:
         """A direct message to one person (opening or reusing the DM)."""

@@ -1,7 +1,8 @@
 """Client-side rate limits, so the outbox worker stays under each platform's limits.
 
 Each limit is a GCRA bucket (a token bucket kept as a "theoretical arrival
-time"). A send first waits for its conversation's own bucket (1 message/s per
+time"). Each adapter declares its platform's limits (``Capabilities.limits``).
+A send first waits for its conversation's own bucket (1 message/s per
 Slack channel, the Teams per-conversation windows), then queues at its
 workspace's gate: one pacer per workspace lets the queued sends through, in
 order, as fast as the workspace buckets allow. A platform's ``429`` pauses the
@@ -21,43 +22,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from bot.core.capabilities import PlatformLimits, Rate
 from bot.core.model import Platform
+
+__all__ = ["PlatformLimits", "Rate", "RateLimiter"]
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most ``per_second`` on average, with bursts of up to ``burst`` at once."""
-
-    per_second: float
-    burst: float = 1.0
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    """The rates a platform allows per workspace (team / tenant) and per conversation."""
-
-    workspace: tuple[Rate, ...] = ()
-    conversation: tuple[Rate, ...] = ()
-
-
-# Slack: chat.postMessage allows about 1 message per second per channel, plus a
-# workspace-wide limit that Slack does not publish ("several hundred per
-# minute"); 10/s stays well inside it.
-# Teams: per bot per conversation 7 per 1 s, 8 per 2 s, 60 per 30 s, 1,800 per
-# hour. Two buckets keep inside all four: (4 burst, 1/s) gives at most 5 in 1 s
-# and 6 in 2 s; (30 burst, 0.49/s) gives at most 45 in 30 s and 1,794 in an hour.
-# The per-tenant limit is not published either; 20/s is a cautious guess.
-DEFAULT_LIMITS: Mapping[Platform, PlatformLimits] = {
-    Platform.SLACK: PlatformLimits(workspace=(Rate(10.0, 5.0),), conversation=(Rate(1.0, 1.0),)),
-    Platform.TEAMS: PlatformLimits(
-        workspace=(Rate(20.0, 10.0),),
-        conversation=(Rate(1.0, 4.0), Rate(0.49, 30.0)),
-    ),
-    Platform.LOCAL: PlatformLimits(),
-}
 
 
 class _Gcra:
@@ -96,12 +67,12 @@ class RateLimiter:
 
     def __init__(
         self,
-        limits: Mapping[Platform, PlatformLimits] = DEFAULT_LIMITS,
+        limits: Mapping[Platform, PlatformLimits],
         *,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.limits = dict(limits)
+        self.limits = limits  # read at each send: adapters register as they mount
         self.monotonic = monotonic
         self.sleep = sleep
         self._workspaces: dict[tuple[Platform, str], _Workspace] = {}

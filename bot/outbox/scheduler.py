@@ -4,7 +4,7 @@ APScheduler (3.x ``AsyncIOScheduler``) keeps its jobs in memory only and owns
 no state: each sweep asks the database what is due at ``now``, so any number
 of instances may run it (APScheduler's docs forbid sharing a job *store*
 between processes; we share none). The outbox worker is a long-running loop,
-woken by ``engine.on_outbox`` when a handler queues a message, by the sweeps,
+woken by the engine (``Engine(on_outbox=…)``) when a handler queues a message, by the sweeps,
 and by a periodic poke in case a wake-up was missed.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +23,9 @@ from bot.outbox.worker import OutboxWorker
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from app import Runtime
     from bot.core.engine import Engine
+    from bot.core.model import Platform
+    from bot.outbox.delivery import Sender
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +107,20 @@ def build_scheduler(
     return scheduler
 
 
-def background_jobs(runtime: Runtime) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-    """The scheduler and the outbox worker, as jobs started with the server."""
-    engine = runtime.engine
-    wake = asyncio.Event()
-    engine.on_outbox = wake.set
+def background_jobs(
+    engine: Engine, senders: Mapping[Platform, Sender], wake: asyncio.Event
+) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """The scheduler and the outbox worker, as jobs started with the server.
+
+    ``wake`` is the event the engine sets when a handler queued a message
+    (``Engine(on_outbox=wake.set)``); ``senders`` are the adapters' (they register
+    them when they mount, before the server starts these jobs).
+    """
     worker = OutboxWorker(
-        runtime.db,
-        runtime.senders,  # filled by the adapters when they mount
+        engine.db,
+        senders,
         admins=engine.admins,
-        default_locale=runtime.settings.mentoring_default_locale,
+        default_locale=engine.settings.mentoring_default_locale,
     )
 
     async def scheduler_job() -> None:
@@ -131,9 +136,6 @@ def background_jobs(runtime: Runtime) -> list[Callable[[], Coroutine[Any, Any, N
             await running.stop()
 
     async def outbox_job() -> None:
-        # Read the admins when the server starts, after every adapter has mounted
-        # (the local chat adds its demo admin then).
-        worker.admins = engine.admins
         await worker.run(wake)
 
     return [scheduler_job, outbox_job]

@@ -31,12 +31,13 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import translator
+from bot.core.identity import NOBODY, Roster
 from bot.core.model import ConversationRef, Message, Platform, UserRef
 from bot.core.serialize import from_data, to_data
 from bot.outbox.delivery import (
@@ -47,11 +48,12 @@ from bot.outbox.delivery import (
     TransientError,
     Unreachable,
 )
-from bot.outbox.rate_limits import RateLimiter
+from bot.outbox.notify import admins_known, send_to
+from bot.outbox.rate_limits import PlatformLimits, RateLimiter
 from bot.outbox.working_hours import next_working_time
 from conversations.checkin import dead_letter_notice
 from storage import outbox
-from storage.checkins import mark_unreachable, people_with_user_ids
+from storage.checkins import mark_unreachable
 from storage.db import Database
 from storage.types import utcnow
 
@@ -150,6 +152,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
+class DeclaredLimits(Mapping[Platform, PlatformLimits]):
+    """The limits each sender's adapter declares, read live (adapters register as they mount)."""
+
+    def __init__(self, senders: Mapping[Platform, Sender]) -> None:
+        self._senders = senders
+
+    def __getitem__(self, platform: Platform) -> PlatformLimits:
+        return self._senders[platform].capabilities.limits
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(self._senders)
+
+    def __len__(self) -> int:
+        return len(self._senders)
+
+
 class OutboxWorker:
     """Sends what the outbox holds, through ``senders`` (one per platform)."""
 
@@ -158,7 +176,7 @@ class OutboxWorker:
         db: Database,
         senders: Mapping[Platform, Sender],
         *,
-        admins: frozenset[str] = frozenset(),
+        admins: Roster = NOBODY,
         default_locale: str = "en",
         worker_id: str | None = None,
         policy: RetryPolicy | None = None,
@@ -179,7 +197,9 @@ class OutboxWorker:
         self.sleep = sleep
         self.monotonic = monotonic
         self.wall = wall
-        self.limiter = limiter or RateLimiter(monotonic=monotonic, sleep=sleep)
+        self.limiter = limiter or RateLimiter(
+            DeclaredLimits(senders), monotonic=monotonic, sleep=sleep
+        )
         self.window = max(2, window)  # rows claimed at once (queued for their rate-limit slot)
         # Sends under way at once: what a crash can leave sent but unrecorded.
         self.concurrency = max(1, concurrency)
@@ -419,21 +439,12 @@ class OutboxWorker:
             recipient = o.target.channel_id
         elif isinstance(o.target, list):
             recipient = ", ".join(u.user_id for u in o.target)
-        for admin in await people_with_user_ids(session, self.admins):
-            platform = Platform(admin.platform)
-            if platform not in self.senders or not admin.reachable or admin.id is None:
+        for admin in await admins_known(session, self.admins):
+            if Platform(admin.platform) not in self.senders:
                 continue
             t = translator(admin.locale, self.default_locale)
             notice = dead_letter_notice(t, o.row.key, recipient, o.row.attempts, o.error)
-            await outbox.enqueue(
-                session,
-                key=f"{DEAD_NOTICE_PREFIX}{o.row.id}:{admin.id}",
-                platform=admin.platform,
-                target=to_data(UserRef(platform, admin.workspace, admin.user_id)),
-                payload=to_data(notice),
-                person_id=admin.id,
-                not_before=next_working_time(now, admin.timezone),
-            )
+            await send_to(session, admin, f"{DEAD_NOTICE_PREFIX}{o.row.id}:{admin.id}", notice, now)
 
 
 class _Recorder:

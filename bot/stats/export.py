@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.cli import CliCommand, cli_command
-from bot.core.settings import Settings
+from bot.core.cli import CliCommand, Platforms, cli_command
+from bot.core.settings import CoreSettings
 from bot.stats.periods import PeriodError, parse_period
 from bot.stats.privacy import anonymity_k, comment_k
 from bot.stats.report import Feedback, Report, Slice, build_report
@@ -108,7 +108,7 @@ def _slice_row(
 
 async def export_csv(
     db: Database,
-    settings: Settings,
+    settings: CoreSettings,
     *,
     programme: str | None,
     period: str | None,
@@ -174,7 +174,7 @@ def _operator() -> str:
         return "unknown"
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+async def _run(args: argparse.Namespace, settings: CoreSettings, _platforms: Platforms) -> int:
     db = Database(settings.async_database_url)
     try:
         await db.migrate()

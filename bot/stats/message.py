@@ -18,7 +18,9 @@ from bot.stats.periods import ROLLING_DAYS, Period
 from bot.stats.report import ChartPoint, Feedback, Report, Slice
 
 CHECKIN_ANSWERS = ("met", "scheduled", "not_yet", "pause", "problem")
-SECTION_CHARS = 2900  # Slack's section text limit is 3,000
+# Paragraphs kept short enough for every platform's text block (adapters still split longer
+# texts; this only keeps the breaks between lines, where they read best).
+SECTION_CHARS = 2900
 
 
 def period_name(t: Translator, period: Period) -> str:

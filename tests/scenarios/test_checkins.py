@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from adapters.settings import Settings
 from bot.core.engine import Engine
 from bot.core.model import Action, MessageRef, Platform
-from bot.core.settings import Settings
 from bot.core.sweeps import run_sweeps
 from bot.outbox.worker import OutboxWorker
 from bot.outbox.working_hours import DEFAULT_HOURS

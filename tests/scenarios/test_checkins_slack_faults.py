@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from adapters.settings import Settings
 from adapters.slack.sender import SlackSender
 from bot.core.engine import Engine
 from bot.core.model import Platform
-from bot.core.settings import Settings
 from bot.core.sweeps import run_sweeps
 from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage.db import Database

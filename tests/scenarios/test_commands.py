@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.engine import Engine
-from bot.core.model import Actor, Command, PublishHome, Reply
+from bot.core.model import Actor, Command, Platform, PublishHome, Reply, UserRef
 from storage.programmes import seed_default_programme
 from storage.tables import Enrolment, Pair, Person, Programme
 from tests.conftest import ADMIN_ID, MANAGER_ID
@@ -391,8 +391,9 @@ async def test_a_failure_rolls_back_and_says_so_politely(
 
 
 async def test_managers_are_known_to_the_engine(engine: Engine) -> None:
-    assert engine.is_admin(ADMIN_ID) and not engine.is_admin(MANAGER_ID)
-    assert MANAGER_ID in engine.managers
+    admin, manager = (UserRef(Platform.LOCAL, "T1", uid) for uid in (ADMIN_ID, MANAGER_ID))
+    assert engine.is_admin(admin) and not engine.is_admin(manager)
+    assert engine.is_manager(manager) and not engine.is_manager(admin)
 
 
 async def test_a_read_only_command_that_writes_is_stopped_and_nothing_is_saved(

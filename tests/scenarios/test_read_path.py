@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapters.settings import Settings
 from bot.core.engine import Engine
-from bot.core.settings import Settings
 from storage.db import Database
 from storage.known_people import KnownPeople
 from storage.people import find_person

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.settings import Settings
+from adapters.settings import Settings
 from bot.matching.reporting_lines import ReportingFileError, import_managers, parse_reporting_csv
 from storage.db import Database
 from storage.reporting_lines import reporting_lines

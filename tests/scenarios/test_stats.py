@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from adapters.settings import Settings
 from app import main
 from bot.core.engine import Engine
 from bot.core.model import Image, Reply
-from bot.core.settings import Settings
 from bot.stats.export import export_csv
 from storage.db import Database
 from storage.tables import StatsView

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.core.capabilities import PLAIN, Capabilities
 from bot.core.model import Actions, Button, ConversationRef, Message, Platform, UserRef
 from bot.core.plaintext import message_text
 from bot.outbox.delivery import DeliveryError, GroupUnsupported
@@ -83,6 +84,7 @@ class FakeSender:
     """
 
     platform: Platform = Platform.LOCAL
+    capabilities: Capabilities = PLAIN  # paced by nothing: tests time the retries themselves
     time: FakeTime | None = None
     failures: dict[str, list[DeliveryError | Exception]] = field(default_factory=dict)
     groups: bool = True

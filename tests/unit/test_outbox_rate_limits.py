@@ -7,9 +7,18 @@ from bisect import bisect_left
 
 import pytest
 
+from adapters.slack.sender import SLACK_LIMITS
+from adapters.teams.ratelimit import TEAMS_OUTBOX_LIMITS
 from bot.core.model import Platform
-from bot.outbox.rate_limits import DEFAULT_LIMITS, PlatformLimits, Rate, RateLimiter
+from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
 from tests.unit.test_outbox_fakes import FakeTime
+
+# What the adapters declare (the local chat declares none).
+DEFAULT_LIMITS = {
+    Platform.SLACK: SLACK_LIMITS,
+    Platform.TEAMS: TEAMS_OUTBOX_LIMITS,
+    Platform.LOCAL: PlatformLimits(),
+}
 
 
 def limiter(time: FakeTime, **limits: PlatformLimits) -> RateLimiter:

@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import select
 
 import app
+from adapters.settings import Settings
 from app import Runtime
 from bot.core.engine import Engine
 from bot.core.model import Platform, UserRef
 from bot.core.replies import text_message
 from bot.core.serialize import to_data
-from bot.core.settings import Settings
 from bot.outbox.scheduler import background_jobs, build_scheduler
 from storage import outbox
 from storage.db import Database
@@ -45,8 +45,12 @@ async def test_the_outbox_worker_sends_when_the_engine_queues_something(
     db: Database, settings: Settings
 ) -> None:
     sender = FakeSender()
-    runtime = Runtime(settings, db, Engine(db, settings), senders={Platform.LOCAL: sender})
-    tasks = [asyncio.create_task(job()) for job in background_jobs(runtime)]
+    wake = asyncio.Event()
+    runtime = Runtime(
+        settings, db, Engine(db, settings, on_outbox=wake.set), senders={Platform.LOCAL: sender}
+    )
+    jobs = background_jobs(runtime.engine, runtime.senders, wake)
+    tasks = [asyncio.create_task(job()) for job in jobs]
     try:
         async with db.session() as session:
             await outbox.enqueue(

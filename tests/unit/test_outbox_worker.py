@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.core.identity import roster_of
 from bot.core.model import ConversationRef, Platform, UserRef
 from bot.core.replies import text_message
 from bot.core.serialize import to_data
@@ -61,7 +62,7 @@ def worker(db: Database, time: FakeTime, sender: FakeSender, **options: object) 
     return OutboxWorker(
         db,
         {Platform.LOCAL: sender},
-        admins=frozenset({ADMIN}),
+        admins=roster_of([UserRef(Platform.LOCAL, "T1", ADMIN)]),
         sleep=time.sleep,
         monotonic=time.monotonic,
         wall=time.wall,

@@ -18,7 +18,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import app
-from bot.core.settings import Settings
+from adapters.settings import Settings
 from storage.db import Database
 
 _event_ids = itertools.count(1)

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from adapters.local import personas
+from adapters.local.clock import SimulatedClock
 from adapters.local.glue import CHAT_KEY, LocalChat
 from bot.core.model import ConversationRef, Message, Platform, Text, UserRef
 from bot.core.serialize import to_data
@@ -440,7 +442,8 @@ async def test_on_a_public_address_there_are_no_personas_no_rights_and_no_api(
         answer = await chat.get("/local/api/workspace")
         assert (answer.status, answer.error) == (403, "loopback_only")
         assert "loopback" in answer.body["message"]
-        assert "L-sofia" not in chat.runtime.engine.admins
+        sofia = personas.find("L-sofia")
+        assert sofia is not None and not chat.runtime.engine.is_admin(sofia.actor.user)
         async with chat.runtime.db.session() as session:
             assert (await session.exec(select(Person))).all() == []
     finally:
@@ -468,7 +471,7 @@ async def test_with_local_chat_forced_on_beside_a_platform_the_clock_stays_still
     forced = local_settings(
         local_chat=True, microsoft_app_id="app-id", microsoft_app_password="secret"
     )
-    local = LocalChat(type(runtime)(forced, runtime.db, runtime.engine))
+    local = LocalChat(type(runtime)(forced, runtime.db, runtime.engine), SimulatedClock())
     assert local.demo and not local.clock_enabled
     assert chat.client.app is not None and chat.client.app[CHAT_KEY].clock_enabled
 

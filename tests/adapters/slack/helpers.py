@@ -31,9 +31,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 import app as app_module
+from adapters.settings import Settings
 from adapters.slack.blocks import neutral_action_id
 from adapters.slack.glue import SLACK_KEY, SlackAdapter
-from bot.core.settings import Settings
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import (

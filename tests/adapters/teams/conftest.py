@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.settings import Settings
 from adapters.teams.glue import TEAMS_BOT
 from app import build_runtime, build_web_app
 from bot.core.engine import Engine
-from bot.core.settings import Settings
 from storage.db import Database
 from storage.programmes import seed_default_programme
 from tests.adapters.teams.world import TeamsWorld
@@ -38,6 +38,7 @@ def teams_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "mentoring_managers": [TEAMS_MANAGER],
         "mentoring_seed_programme": False,
         "local_chat": False,
+        "teams_emulator": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

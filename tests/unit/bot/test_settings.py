@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.settings import SettingsError, load_settings, to_async_url
+from adapters.settings import load_settings
+from bot.core.settings import SettingsError, to_async_url
 
 
 @pytest.fixture(autouse=True)
