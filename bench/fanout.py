@@ -9,7 +9,7 @@ Usage::
 
 ``count / 2`` pairs, introduced 14 days ago, are swept (``run_sweeps``): that
 writes ``count`` due check-ins to the outbox. Then one ``OutboxWorker`` drains
-them into ``FakeSlackApi`` (tests/fakes/slack_api.py), served from a child
+them into ``FakeSlackApi`` (testkit/slack_api.py), served from a child
 process (so the two do not share a CPU), which enforces 1 message/s per channel
 and a workspace-wide cap (``--cap``), and answers 429 to a share of the calls
 (``--inject-429``) on top of its own rate-limit 429s.
@@ -57,7 +57,7 @@ from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
 from bot.outbox.worker import OutboxWorker
 from storage.db import Database
 from storage.tables import ChannelRef, Enrolment, Pair, Person, Programme
-from tests.fakes.slack_api import FakeSlackApi
+from testkit.slack_api import FakeSlackApi
 
 TEAM = "T0001"
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC: everyone at work

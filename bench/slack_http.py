@@ -49,8 +49,8 @@ import aiohttp
 from aiohttp import web
 
 from bench.population import populate
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_signing import signed_request_headers, slash_command_body
+from testkit.slack_api import FakeSlackApi
+from testkit.slack_signing import signed_request_headers, slash_command_body
 
 SECRET = "bench-signing-secret"
 USERS = 64

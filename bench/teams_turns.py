@@ -29,9 +29,9 @@ from adapters.teams.cards import card_bytes
 from app import settle_memory
 from bot.core.model import Actions, Button, Message, Platform, Text, UserRef
 from storage.db import Database
-from tests.adapters.teams.adaptive_cards import adaptive_cards
-from tests.adapters.teams.conftest import start_world, teams_settings
-from tests.fakes.bot_connector import FakeBotConnector
+from testkit.adaptive_cards import adaptive_cards
+from testkit.bot_connector import FakeBotConnector
+from testkit.teams_world import start_world, teams_settings
 
 DETAILS: dict[str, Any] = {
     "topics": ["AI"],

@@ -25,9 +25,9 @@ from bot.outbox.working_hours import DEFAULT_HOURS
 from storage.db import Database
 from storage.tables import CheckIn, Enrolment, OutboxMessage, Pair, Programme
 from storage.tables import Person as PersonRow
+from testkit.outbox import Delivered, FakeSender, FakeTime
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness, Person, Turn
-from tests.unit.test_outbox_fakes import Delivered, FakeSender, FakeTime
 
 INTRO = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday
 

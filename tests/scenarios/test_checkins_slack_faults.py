@@ -21,9 +21,9 @@ from bot.core.sweeps import run_sweeps
 from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage.db import Database
 from storage.tables import Enrolment, OutboxMessage, Pair, Person, Programme
-from tests.fakes.slack_api import FakeSlackApi
+from testkit.outbox import FakeTime
+from testkit.slack_api import FakeSlackApi
 from tests.scenarios.test_checkins import INTRO, day
-from tests.unit.test_outbox_fakes import FakeTime
 
 PAIRS = 30
 

@@ -23,7 +23,7 @@ from bot.outbox.delivery import GroupUnsupported, PermanentError
 from storage import outbox
 from storage.db import Database
 from storage.people import find_person
-from storage.tables import Enrolment, Person
+from storage.tables import Enrolment, Pair, Person, Programme
 from storage.types import utcnow
 from tests.adapters.local.helpers import LocalChatClient, local_settings, start_chat
 
@@ -487,3 +487,36 @@ async def _next_notice(stream: Any) -> dict[str, Any]:
             line = (await stream.content.readline()).decode().strip()
             if line.startswith("data:"):
                 return dict(json.loads(line[5:]))
+
+
+async def test_the_demo_admin_receives_a_problem_report_privately(chat: LocalChatClient) -> None:
+    """ "Something is wrong" promises the admins are told: Sofia, the demo admin, is."""
+    now = chat.runtime.engine.clock()
+    async with chat.runtime.db.session() as session:
+        people = {
+            p.user_id: p for p in (await session.exec(select(Person))).all() if p.id is not None
+        }
+        programme = Programme(name="Check-in pilot", cadence_days=14, duration_days=90)
+        session.add(programme)
+        await session.flush()
+        assert programme.id is not None
+        priya, margaret = people["L-priya"], people["L-margaret"]
+        for who, role in ((priya, "mentor"), (margaret, "mentee")):
+            session.add(Enrolment(person_id=who.id or 0, programme_id=programme.id, role=role))
+        session.add(
+            Pair(
+                programme_id=programme.id,
+                mentor_id=priya.id,
+                mentee_id=margaret.id,
+                status="active",
+                introduced_at=now - timedelta(days=14),
+            )
+        )
+    await chat.post("/local/api/clock", {"advance_seconds": 2 * 86400})
+    answer = await chat.persona("L-priya").clicks("Something is wrong")
+    assert answer.status == 200
+    await chat.post("/local/api/clock", {"advance_seconds": 3 * 86400})
+    sofia = chat.persona("L-sofia")
+    assert await sofia.sees("says something is wrong in their pair with *Margaret Chen*")
+    for other in ("L-margaret", "L-julien", "L-david"):
+        assert not await chat.persona(other).sees("says something is wrong")

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from storage.db import Database
+from testkit.slack_api import FakeSlackApi
 from tests.adapters.slack.helpers import SlackTestApp, assert_all_valid, running_slack_app
-from tests.fakes.slack_api import FakeSlackApi
 
 
 @pytest.fixture

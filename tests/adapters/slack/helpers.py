@@ -35,8 +35,8 @@ from adapters.settings import Settings
 from adapters.slack.blocks import neutral_action_id
 from adapters.slack.glue import SLACK_KEY, SlackAdapter
 from storage.db import Database
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_signing import (
+from testkit.slack_api import FakeSlackApi
+from testkit.slack_signing import (
     app_home_opened_event,
     app_mention_event,
     block_actions_body,

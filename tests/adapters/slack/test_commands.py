@@ -11,9 +11,9 @@ from sqlmodel import SQLModel, select
 
 from bot.core.model import Form, FormErrors, FormField, Image, Message, Reply, Text
 from storage.tables import ChannelRef, Dialogue, Enrolment, Person
+from testkit.slack_api import ManualClock
+from testkit.slack_signing import slash_command_body
 from tests.adapters.slack.helpers import SlackTestApp
-from tests.fakes.slack_api import ManualClock
-from tests.fakes.slack_signing import slash_command_body
 
 M = TypeVar("M", bound=SQLModel)
 

@@ -7,13 +7,13 @@ import random
 import pytest
 
 from storage.tables import Person
-from tests.adapters.slack.helpers import SlackTestApp, random_event_id
-from tests.adapters.slack.test_commands import rows
-from tests.fakes.slack_signing import (
+from testkit.slack_signing import (
     event_callback_body,
     message_event,
     url_verification_body,
 )
+from tests.adapters.slack.helpers import SlackTestApp, random_event_id
+from tests.adapters.slack.test_commands import rows
 
 
 async def test_opening_the_app_home_publishes_my_status_and_quick_actions(

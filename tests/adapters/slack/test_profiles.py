@@ -9,7 +9,7 @@ import pytest
 
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.translate import Profile
-from tests.fakes.slack_api import FakeSlackApi, ManualClock
+from testkit.slack_api import FakeSlackApi, ManualClock
 
 
 @pytest.fixture

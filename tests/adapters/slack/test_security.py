@@ -12,10 +12,8 @@ import pytest
 
 from storage.db import Database
 from storage.tables import InboundEvent, Person
-from tests.adapters.slack.helpers import SlackTestApp, running_slack_app
-from tests.adapters.slack.test_commands import rows
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_signing import (
+from testkit.slack_api import FakeSlackApi
+from testkit.slack_signing import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
     block_actions_body,
@@ -24,6 +22,8 @@ from tests.fakes.slack_signing import (
     slash_command_body,
     view_submission_body,
 )
+from tests.adapters.slack.helpers import SlackTestApp, running_slack_app
+from tests.adapters.slack.test_commands import rows
 
 
 async def nothing_happened(slack: SlackTestApp) -> bool:

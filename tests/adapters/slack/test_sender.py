@@ -20,8 +20,8 @@ from bot.outbox.delivery import (
 from storage.db import Database
 from storage.people import upsert_person
 from storage.tables import ChannelRef
+from testkit.slack_api import FakeSlackApi
 from tests.adapters.slack.helpers import assert_all_valid
-from tests.fakes.slack_api import FakeSlackApi
 
 HELLO = Message((Text("Hello! Did you meet this week?"),), text="Did you meet?")
 

@@ -8,9 +8,9 @@ import json
 from urllib.parse import parse_qsl
 
 from storage.db import Database
+from testkit.slack_api import FakeSlackApi
+from testkit.slack_signing import event_callback_body, message_event, slash_command_body
 from tests.adapters.slack.helpers import running_slack_app
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_signing import event_callback_body, message_event, slash_command_body
 
 APP_TOKEN = "xapp-1-A0APP-1-test"
 

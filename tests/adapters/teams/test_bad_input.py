@@ -13,10 +13,9 @@ from sqlmodel import select
 from adapters.teams.glue import TEAMS_BOT
 from storage.db import Database
 from storage.tables import InboundEvent, Person
-from tests.adapters.teams.conftest import start_world, teams_settings
-from tests.adapters.teams.world import TeamsWorld
-from tests.fakes import teams_activities as ta
-from tests.fakes.bot_connector import FakeBotConnector
+from testkit import teams_activities as ta
+from testkit.bot_connector import FakeBotConnector
+from testkit.teams_world import TeamsWorld, start_world, teams_settings
 
 APP_ID = ta.DEFAULT_BOT_APP_ID
 SECRET_TEXT = "my secret goals are private"

@@ -37,13 +37,13 @@ from bot.core.model import (
     Option,
     Text,
 )
-from tests.adapters.teams.adaptive_cards import (
+from testkit import teams_activities as ta
+from testkit.adaptive_cards import (
     assert_valid_activity,
     assert_valid_card,
     problems,
 )
-from tests.adapters.teams.world import card_actions, card_inputs
-from tests.fakes import teams_activities as ta
+from testkit.teams_world import card_actions, card_inputs
 
 T = translator("en")
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 64).decode()

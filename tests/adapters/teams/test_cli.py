@@ -46,7 +46,7 @@ def test_only_the_teams_adapter_imports_the_bot_framework_sdk() -> None:
     offenders = []
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith((".venv/", "adapters/teams/", "tests/unit/fakes/", "build/")):
+        if relative.startswith((".venv/", "adapters/teams/", "tests/testkit/", "build/")):
             continue
         if SDK_IMPORT.search(path.read_text(encoding="utf-8", errors="replace")):
             offenders.append(relative)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel import select
 
 from storage.tables import Dialogue, Enrolment
-from tests.adapters.teams.adaptive_cards import adaptive_cards
-from tests.adapters.teams.world import TeamsUser, TeamsWorld, activity_text, card_inputs
+from testkit.adaptive_cards import adaptive_cards
+from testkit.teams_world import TeamsUser, TeamsWorld, activity_text, card_inputs
 
 DETAILS: dict[str, Any] = {
     "topics": ["AI", "Hybrid work"],

@@ -7,9 +7,9 @@ from sqlmodel import select
 from storage.conversation_refs import find_reference, principal_name
 from storage.people import find_person
 from storage.tables import Person
-from tests.adapters.teams.adaptive_cards import adaptive_cards
-from tests.adapters.teams.world import TeamsWorld, activity_text
-from tests.fakes import teams_activities as ta
+from testkit import teams_activities as ta
+from testkit.adaptive_cards import adaptive_cards
+from testkit.teams_world import TeamsWorld, activity_text
 
 TENANT = ta.DEFAULT_TENANT_ID
 

@@ -34,11 +34,10 @@ from storage.conversation_refs import find_reference, save_reference
 from storage.db import Database
 from storage.people import find_person, upsert_person
 from storage.types import utcnow
-from tests.adapters.teams.adaptive_cards import assert_valid_activity
-from tests.adapters.teams.conftest import teams_settings
-from tests.adapters.teams.world import TeamsUser, TeamsWorld, activity_text
-from tests.fakes import teams_activities as ta
-from tests.fakes.bot_connector import FakeBotConnector, ManualClock
+from testkit import teams_activities as ta
+from testkit.adaptive_cards import assert_valid_activity
+from testkit.bot_connector import FakeBotConnector, ManualClock
+from testkit.teams_world import TeamsUser, TeamsWorld, activity_text, teams_settings
 
 TENANT = ta.DEFAULT_TENANT_ID
 CHECK_IN = Message(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.teams.ratelimit import ConversationRateLimiter, conversation_key
-from tests.fakes.bot_connector import ManualClock
+from testkit.bot_connector import ManualClock
 
 CHANNEL = "19:abc@thread.tacv2"
 

@@ -11,7 +11,7 @@ from adapters.slack.sender import SLACK_LIMITS
 from adapters.teams.ratelimit import TEAMS_OUTBOX_LIMITS
 from bot.core.model import Platform
 from bot.outbox.rate_limits import PlatformLimits, Rate, RateLimiter
-from tests.unit.test_outbox_fakes import FakeTime
+from testkit.outbox import FakeTime
 
 # What the adapters declare (the local chat declares none).
 DEFAULT_LIMITS = {

@@ -38,12 +38,11 @@ Usage::
         user = fake.add_user("29:1abc", "Ada", aad_object_id, tenant_id)
         activity = personal_message("help", user.user_id, ..., service_url=fake.url)
         await adapter.process_activity("", Activity().deserialize(activity), bot.on_turn)
-        [reply] = await fake.wait_for_activities(1)
+        [reply] = fake.sent_activities()
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import math
@@ -57,7 +56,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.fakes.clock import ManualClock as ManualClock  # re-exported for the tests
+from testkit.clock import ManualClock as ManualClock  # re-exported for the tests
 
 from .teams_activities import (
     DEFAULT_BOT_APP_ID,
@@ -278,7 +277,6 @@ class FakeBotConnector:
         self._faults: list[_Fault] = []
         self._rate_events: dict[str, deque[float]] = {}
         self._ids = itertools.count(int(time.time() * 1000))
-        self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -383,10 +381,6 @@ class FakeBotConnector:
     def unblock_user(self, user_id: str) -> None:
         """Undo :meth:`block_user`."""
         self._user(user_id).blocked = False
-
-    def uninstall_for_user(self, user_id: str) -> None:
-        """Make creating a 1:1 conversation with the user answer 403 (app not installed)."""
-        self._user(user_id).installed = False
 
     def personal_conversation_id(self, user_id: str) -> str:
         """Return the stable 1:1 conversation id of ``user_id`` with this bot."""
@@ -527,33 +521,6 @@ class FakeBotConnector:
             and (status is None or call.status == status)
         ]
 
-    async def wait_for_activities(
-        self,
-        n: int,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a test helper's deadline, not a cancel scope
-        *,
-        conversation_id: str | None = None,
-    ) -> list[JSON]:
-        """Wait until at least ``n`` activities were sent (optionally to one conversation).
-
-        Returns :meth:`sent_activities`; raises ``TimeoutError`` listing what did arrive.
-        """
-
-        def enough() -> bool:
-            return len(self.sent_activities(conversation_id)) >= n
-
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(enough), timeout)
-            except TimeoutError:
-                got = [
-                    a.get("text") or a.get("type") for a in self.sent_activities(conversation_id)
-                ]
-                raise TimeoutError(
-                    f"expected {n} activities within {timeout}s, got {len(got)}: {got!r}"
-                ) from None
-        return self.sent_activities(conversation_id)
-
     def clear(self) -> None:
         """Forget recorded calls and sent activities (users and conversations are kept)."""
         self.calls.clear()
@@ -626,8 +593,6 @@ class FakeBotConnector:
                     call.response = json.loads(response.text)
                 except ValueError:
                     call.response = response.text
-            async with self._changed:
-                self._changed.notify_all()
             return response
 
         return endpoint

@@ -28,9 +28,9 @@ from storage import outbox
 from storage.db import Database
 from storage.tables import OutboxMessage
 from storage.types import utcnow
-from tests.fakes.slack_api import FakeSlackApi
+from testkit.slack_api import FakeSlackApi
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAN_OUT = 600
 KILL_AFTER = 150
 

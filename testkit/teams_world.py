@@ -16,14 +16,20 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
-from app import Runtime
-from tests.adapters.teams.adaptive_cards import adaptive_cards, assert_valid_activity
-from tests.fakes import teams_activities as ta
-from tests.fakes.bot_connector import FakeBotConnector
+from adapters.settings import Settings
+from adapters.teams.glue import TEAMS_BOT
+from app import Runtime, build_runtime, build_web_app
+from bot.core.engine import Engine
+from storage.db import Database
+from storage.programmes import seed_default_programme
+from testkit import teams_activities as ta
+from testkit.adaptive_cards import adaptive_cards, assert_valid_activity
+from testkit.bot_connector import FakeBotConnector
 
 JSON = dict[str, Any]
 META = "_mentoring"
@@ -249,3 +255,50 @@ class TeamsUser:
     async def presses(self, title: str, card_activity: JSON | None = None, **inputs: Any) -> Said:
         """Press a card button (``Action.Submit``), with these input values."""
         return await self._post(self.submission(title, card_activity, **inputs))
+
+
+TEAMS_ADMIN = ta.make_user_id("Grace Admin")
+TEAMS_MANAGER = ta.make_user_id("Mary Manager")
+
+
+def teams_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Emulator mode (no app id) unless overridden; one admin and one manager."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        "microsoft_app_id": None,
+        "microsoft_app_password": None,
+        "microsoft_app_tenant_id": None,
+        "slack_bot_token": None,
+        "slack_signing_secret": None,
+        "slack_app_token": None,
+        "mentoring_admins": [TEAMS_ADMIN],
+        "mentoring_managers": [TEAMS_MANAGER],
+        "mentoring_seed_programme": False,
+        "local_chat": False,
+        "teams_emulator": True,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+async def start_world(
+    db: Database, settings: Settings, fake: FakeBotConnector, *, programme: bool = True
+) -> tuple[TeamsWorld, TestClient[Any, Any]]:
+    """Build the app like ``python app.py`` does, on the test database."""
+    runtime = await build_runtime(settings, migrate=False)
+    await runtime.db.close()
+    runtime.db = db
+    runtime.engine = Engine(db, settings)
+    if programme:
+        async with db.session() as session:
+            await seed_default_programme(session, "Reverse mentoring")
+    app = build_web_app(runtime)
+    world_sleeps: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        world_sleeps.append(seconds)
+
+    app[TEAMS_BOT].sleep = no_sleep
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    return TeamsWorld(client, fake, runtime, world_sleeps), client

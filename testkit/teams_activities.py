@@ -16,7 +16,7 @@ The shapes follow what the Teams channel actually sends:
 * messages typed by a user usually also carry a ``text/html`` attachment with the same text.
 
 The ids are deterministic functions of their inputs (see :func:`make_user_id` and
-:func:`personal_conversation_id`), so :class:`tests.fakes.bot_connector.FakeBotConnector` and
+:func:`personal_conversation_id`), so :class:`testkit.bot_connector.FakeBotConnector` and
 these builders agree on a user's 1:1 conversation id without sharing state.
 """
 

@@ -1,12 +1,12 @@
 """Test doubles for the outbox: an in-process ``Sender`` and a clock that never sleeps.
 
-Imported by the outbox and check-in tests; the tests at the bottom check the doubles.
+Imported by the outbox and check-in tests and by benchmarks; ``tests/testkit/test_outbox.py``
+checks the doubles.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -133,26 +133,3 @@ class FakeSender:
             while len(self.delivered) < count:
                 self._changed.clear()
                 await self._changed.wait()
-
-
-def test_fake_time_moves_only_when_someone_sleeps() -> None:
-    time = FakeTime()
-    assert time.monotonic() == 0.0
-    asyncio.run(time.sleep(2.5))
-    assert time.monotonic() == 2.5
-    assert time.wall() == time.start + timedelta(seconds=2.5)
-
-
-def test_fake_sender_fails_as_told_then_delivers() -> None:
-    sender = FakeSender(failures={"U1": [GroupUnsupported("x")]})
-    user = UserRef(Platform.LOCAL, "T1", "U1")
-    message = Message(())
-
-    async def twice() -> str:
-        with contextlib.suppress(GroupUnsupported):
-            await sender.send_direct(user, message)
-        return await sender.send_direct(user, message)
-
-    assert asyncio.run(twice()) == "m1"
-    assert sender.attempts["U1"] == 2
-    assert [d.to for d in sender.delivered] == ["U1"]

@@ -30,7 +30,7 @@ from bot.outbox.worker import OutboxWorker, RetryPolicy
 from storage import outbox
 from storage.db import Database
 from storage.tables import OutboxMessage, Person
-from tests.unit.test_outbox_fakes import FakeSender, FakeTime
+from testkit.outbox import FakeSender, FakeTime
 
 ADMIN = "UADMIN"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
@@ -19,8 +18,8 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
 
-from tests.fakes import teams_activities as ta
-from tests.fakes.bot_connector import FakeBotConnector, ManualClock
+from testkit import teams_activities as ta
+from testkit.bot_connector import FakeBotConnector, ManualClock
 
 TENANT = ta.DEFAULT_TENANT_ID
 ADA_ID = ta.make_user_id("ada")
@@ -246,21 +245,6 @@ async def test_rate_limit_per_conversation_on_injected_clock() -> None:
 
 
 @pytest.mark.asyncio
-async def test_wait_for_activities_wakes_up_and_times_out(
-    fake: FakeBotConnector, client: ConnectorClient
-) -> None:
-    conversation_id = await _create_1to1(client)
-    waiter = asyncio.create_task(fake.wait_for_activities(2, timeout=5))
-    await client.conversations.send_to_conversation(conversation_id, _message("one"))
-    assert not waiter.done()
-    await client.conversations.send_to_conversation(conversation_id, _message("two"))
-
-    assert [a["text"] for a in await waiter] == ["one", "two"]
-    with pytest.raises(TimeoutError, match="expected 3 activities"):
-        await fake.wait_for_activities(3, timeout=0.05)
-
-
-@pytest.mark.asyncio
 async def test_unknown_route_and_missing_region_prefix_are_404(
     fake: FakeBotConnector,
 ) -> None:
@@ -289,7 +273,7 @@ async def test_cloud_adapter_replies_through_the_fake(fake: FakeBotConnector) ->
 
     await adapter.process_activity("", Activity().deserialize(incoming), _EchoBot().on_turn)
 
-    [reply] = await fake.wait_for_activities(1)
+    [reply] = fake.sent_activities()
     [call] = fake.calls
     assert call.operation == "reply"
     assert call.conversation_id == fake.personal_conversation_id(ADA_ID)

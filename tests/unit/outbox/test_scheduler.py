@@ -20,8 +20,8 @@ from bot.outbox.scheduler import background_jobs, build_scheduler
 from storage import outbox
 from storage.db import Database
 from storage.tables import CheckIn
+from testkit.outbox import FakeSender
 from tests.scenarios.test_checkins import day, start_programme
-from tests.unit.test_outbox_fakes import FakeSender
 
 
 async def test_the_scheduler_sweeps_as_it_starts_then_wakes_the_outbox_worker(

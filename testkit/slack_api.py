@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.clock import ManualClock
+from testkit.clock import ManualClock
 
 if TYPE_CHECKING:
     from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -317,7 +317,6 @@ class FakeSlackApi:
         monotonic seconds (defaults to :func:`time.monotonic`).
         """
         self.tokens: set[str] = {tokens} if isinstance(tokens, str) else set(tokens)
-        self.revoked_tokens: set[str] = set()
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
@@ -339,7 +338,6 @@ class FakeSlackApi:
 
         self._messages: dict[str, dict[str, JsonDict]] = {}
         self._post_order: list[tuple[str, str]] = []
-        self._deleted: set[tuple[str, str]] = set()
         self._modal_stacks: dict[str, list[str]] = {}
         self._dm_ids: dict[frozenset[str], str] = {}
         self._triggers: dict[str, _Trigger] = {}
@@ -363,7 +361,6 @@ class FakeSlackApi:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
-            "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "views.open": self._views_open,
@@ -595,12 +592,6 @@ class FakeSlackApi:
     def add_token(self, token: str) -> None:
         """Accept one more bot token."""
         self.tokens.add(token)
-        self.revoked_tokens.discard(token)
-
-    def revoke_token(self, token: str) -> None:
-        """Make ``token`` answer ``token_revoked`` from now on."""
-        self.tokens.discard(token)
-        self.revoked_tokens.add(token)
 
     # ------------------------------------------------------------------
     # Interactivity helpers
@@ -616,7 +607,7 @@ class FakeSlackApi:
     def new_response_url(self, kind: str = "commands") -> str:
         """Issue a ``response_url`` served by the fake (``kind``: commands|actions).
 
-        JSON posted to it is recorded (see :meth:`response_url_posts`) and as a
+        JSON posted to it is recorded as a
         :class:`Call` with method ``"response_url"``.
         """
         if kind not in ("commands", "actions"):
@@ -626,13 +617,6 @@ class FakeSlackApi:
         url = f"{self.url}/{kind}/{self.team_id}/{n}/{secrets.token_hex(12)}"
         self._response_urls[url] = _ResponseUrl(url=url, issued_at=self.clock())
         return url
-
-    def response_url_posts(self, url: str | None = None) -> list[JsonDict]:
-        """JSON payloads posted to ``url`` (or to every response_url, in order)."""
-        if url is not None:
-            entry = self._response_urls.get(url)
-            return list(entry.posts) if entry else []
-        return [c.args for c in self.calls if c.method == RESPONSE_URL_METHOD and c.ok]
 
     # ------------------------------------------------------------------
     # Recording
@@ -679,24 +663,14 @@ class FakeSlackApi:
             ) from None
         return self.calls_to(method, only_ok=only_ok)
 
-    def clear_calls(self) -> None:
-        """Forget recorded calls (workspace state is kept)."""
-        self.calls.clear()
-
-    def messages_by_channel(self, *, include_deleted: bool = True) -> dict[str, list[JsonDict]]:
+    def messages_by_channel(self) -> dict[str, list[JsonDict]]:
         """Messages posted with ``chat.postMessage``, per channel, in posting order.
 
-        Each is a copy of the stored message (with edits applied; deleted ones
-        carry ``"deleted": True``).
+        Each is a copy of the stored message, with edits applied.
         """
         out: dict[str, list[JsonDict]] = {}
         for channel_id, ts in self._post_order:
-            deleted = (channel_id, ts) in self._deleted
-            if deleted and not include_deleted:
-                continue
             msg = copy.deepcopy(self._messages[channel_id][ts])
-            if deleted:
-                msg["deleted"] = True
             out.setdefault(channel_id, []).append(msg)
         return out
 
@@ -823,10 +797,6 @@ class FakeSlackApi:
             methods=frozenset(methods),
         )
 
-    def disable_rate_limits(self) -> None:
-        """Stop enforcing rate limits."""
-        self._rate_limits = None
-
     # ------------------------------------------------------------------
     # HTTP plumbing
     # ------------------------------------------------------------------
@@ -910,8 +880,6 @@ class FakeSlackApi:
             token = form_token
         if token is None:
             raise _SlackError("not_authed")
-        if token in self.revoked_tokens:
-            raise _SlackError("token_revoked")
         if token not in self.tokens:
             raise _SlackError("invalid_auth")
 
@@ -1239,7 +1207,7 @@ class FakeSlackApi:
         if not ts:
             raise _SlackError("message_not_found")
         msg = self._messages.get(channel["id"], {}).get(str(ts))
-        if msg is None or (channel["id"], str(ts)) in self._deleted:
+        if msg is None:
             raise _SlackError("message_not_found")
         return msg
 
@@ -1286,12 +1254,6 @@ class FakeSlackApi:
             "text": msg["text"],
             "message": self._public(msg),
         }
-
-    def _chat_delete(self, args: JsonDict) -> JsonDict:
-        channel = self._resolve_channel(str(args.get("channel") or ""), create_dm=False)
-        msg = self._stored_message(channel, args.get("ts"))
-        self._deleted.add((channel["id"], msg["ts"]))
-        return {"ok": True, "channel": channel["id"], "ts": msg["ts"]}
 
     def _open_conversation(self, user_ids: list[str]) -> tuple[JsonDict, bool]:
         channel_id = self.dm_channel_id(*user_ids)
@@ -1547,10 +1509,6 @@ class FakeSlackApi:
         """The App Home view last published for ``user_id``, if any."""
         view_id = self.home_views.get(user_id)
         return self.view_for(view_id) if view_id else None
-
-    def open_modals(self, user_id: str) -> list[JsonDict]:
-        """The modal stack (root first) of ``user_id``."""
-        return [self.view_for(v) for v in self._modal_stacks.get(user_id, [])]
 
     # -- Socket Mode ---------------------------------------------------------
 
