@@ -1,38 +1,18 @@
-"""Check-ins, as the sweeps and the answer buttons ask for them."""
+"""The ``checkin`` table: a pair's check-in per cycle, its answer and its reminders."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import CheckIn, Dialogue, Enrolment, Pair, Person, Programme
+from storage.tables import CheckIn, Pair, Programme
 
 OPEN = ("due", "asked")
-
-
-async def introduced_pairs(
-    session: AsyncSession, statuses: Sequence[str] = ("active",)
-) -> list[tuple[Pair, Programme, int]]:
-    """Introduced pairs in these statuses, with their programme and latest check-in cycle."""
-    latest = (
-        select(CheckIn.pair_id, func.max(CheckIn.cycle).label("cycle"))
-        .group_by(col(CheckIn.pair_id))
-        .subquery()
-    )
-    result = await session.exec(
-        select(Pair, Programme, latest.c.cycle)
-        .join(Programme, col(Programme.id) == Pair.programme_id)
-        .outerjoin(latest, latest.c.pair_id == Pair.id)
-        .where(col(Pair.status).in_(list(statuses)), col(Pair.introduced_at).is_not(None))
-        .order_by(col(Pair.id))
-    )
-    return [(pair, programme, int(cycle or 0)) for pair, programme, cycle in result.all()]
 
 
 async def create_checkin(
@@ -104,78 +84,3 @@ async def checkins_to_follow_up(
         .order_by(col(CheckIn.id))
     )
     return list(result.all())
-
-
-async def people(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Person]:
-    """People by id (ids that are None, for erased people, are skipped)."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    result = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
-    return {p.id: p for p in result.all() if p.id is not None}
-
-
-async def paused_enrolments(
-    session: AsyncSession, pairs: Iterable[tuple[int | None, int]]
-) -> set[tuple[int, int]]:
-    """Which (person id, programme id) of these have a paused enrolment."""
-    wanted = {(p, prog) for p, prog in pairs if p is not None}
-    if not wanted:
-        return set()
-    result = await session.exec(
-        select(Enrolment.person_id, Enrolment.programme_id).where(
-            Enrolment.status == "paused",
-            col(Enrolment.person_id).in_(sorted({p for p, _ in wanted})),
-        )
-    )
-    return {row for row in result.all() if row in wanted}
-
-
-async def unfinished_dialogues(
-    session: AsyncSession, kind: str, idle_since: datetime
-) -> list[tuple[Dialogue, Person]]:
-    """Dialogues of ``kind`` untouched since ``idle_since``, with their person."""
-    result = await session.exec(
-        select(Dialogue, Person)
-        .join(Person, col(Person.id) == Dialogue.person_id)
-        .where(Dialogue.kind == kind, col(Dialogue.updated_at) <= idle_since)
-        .order_by(col(Dialogue.id))
-    )
-    return list(result.all())
-
-
-async def end_pair(session: AsyncSession, pair_id: int, reason: str, now: datetime) -> bool:
-    """End an active or paused pair; False when it had already ended (e.g. another instance)."""
-    result = await session.exec(
-        update(Pair)
-        .where(col(Pair.id) == pair_id, col(Pair.status).in_(("active", "paused")))
-        .values(status="ended", ended_at=now, end_reason=reason)
-    )
-    return bool(result.rowcount)
-
-
-async def set_pair_status(
-    session: AsyncSession, pair_id: int, new: str, allowed_from: Sequence[str]
-) -> bool:
-    """Move a pair to ``new`` only from one of ``allowed_from``."""
-    result = await session.exec(
-        update(Pair)
-        .where(col(Pair.id) == pair_id, col(Pair.status).in_(list(allowed_from)))
-        .values(status=new)
-    )
-    return bool(result.rowcount)
-
-
-async def mark_unreachable(
-    session: AsyncSession, platform: str, workspace: str, user_id: str
-) -> None:
-    """The platform says this person cannot be reached: stop writing to them."""
-    await session.exec(
-        update(Person)
-        .where(
-            col(Person.platform) == platform,
-            col(Person.workspace) == workspace,
-            col(Person.user_id) == user_id,
-        )
-        .values(reachable=False)
-    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Dialogue, Enrolment, Pair, Programme
+from storage.tables import Dialogue, Enrolment, Pair, Person, Programme
 from storage.types import utcnow
 
 # The statements read on every ``status`` are built once (composing a select costs
@@ -86,3 +87,32 @@ async def drop_dialogue(session: AsyncSession, person_id: int, kind: str) -> Non
     if dialogue is not None:
         await session.delete(dialogue)
         await session.flush()
+
+
+async def paused_enrolments(
+    session: AsyncSession, pairs: Iterable[tuple[int | None, int]]
+) -> set[tuple[int, int]]:
+    """Which (person id, programme id) of these have a paused enrolment."""
+    wanted = {(p, prog) for p, prog in pairs if p is not None}
+    if not wanted:
+        return set()
+    result = await session.exec(
+        select(Enrolment.person_id, Enrolment.programme_id).where(
+            Enrolment.status == "paused",
+            col(Enrolment.person_id).in_(sorted({p for p, _ in wanted})),
+        )
+    )
+    return {row for row in result.all() if row in wanted}
+
+
+async def unfinished_dialogues(
+    session: AsyncSession, kind: str, idle_since: datetime
+) -> list[tuple[Dialogue, Person]]:
+    """Dialogues of ``kind`` untouched since ``idle_since``, with their person."""
+    result = await session.exec(
+        select(Dialogue, Person)
+        .join(Person, col(Person.id) == Dialogue.person_id)
+        .where(Dialogue.kind == kind, col(Dialogue.updated_at) <= idle_since)
+        .order_by(col(Dialogue.id))
+    )
+    return list(result.all())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -263,3 +263,44 @@ async def close_open_checkins(session: AsyncSession, pair_id: int) -> int:
         .values(status="expired", next_ask_at=None)
     )
     return int(result.rowcount or 0)
+
+
+async def introduced_pairs(
+    session: AsyncSession, statuses: Sequence[str] = ("active",)
+) -> list[tuple[Pair, Programme, int]]:
+    """Introduced pairs in these statuses, with their programme and latest check-in cycle."""
+    latest = (
+        select(CheckIn.pair_id, func.max(CheckIn.cycle).label("cycle"))
+        .group_by(col(CheckIn.pair_id))
+        .subquery()
+    )
+    result = await session.exec(
+        select(Pair, Programme, latest.c.cycle)
+        .join(Programme, col(Programme.id) == Pair.programme_id)
+        .outerjoin(latest, latest.c.pair_id == Pair.id)
+        .where(col(Pair.status).in_(list(statuses)), col(Pair.introduced_at).is_not(None))
+        .order_by(col(Pair.id))
+    )
+    return [(pair, programme, int(cycle or 0)) for pair, programme, cycle in result.all()]
+
+
+async def mark_pair_ended(session: AsyncSession, pair_id: int, reason: str, now: datetime) -> bool:
+    """End an active or paused pair; False when it had already ended (e.g. another instance)."""
+    result = await session.exec(
+        update(Pair)
+        .where(col(Pair.id) == pair_id, col(Pair.status).in_(("active", "paused")))
+        .values(status="ended", ended_at=now, end_reason=reason)
+    )
+    return bool(result.rowcount)
+
+
+async def set_pair_status(
+    session: AsyncSession, pair_id: int, new: str, allowed_from: Sequence[str]
+) -> bool:
+    """Move a pair to ``new`` only from one of ``allowed_from``."""
+    result = await session.exec(
+        update(Pair)
+        .where(col(Pair.id) == pair_id, col(Pair.status).in_(list(allowed_from)))
+        .values(status=new)
+    )
+    return bool(result.rowcount)

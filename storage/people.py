@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -79,11 +79,12 @@ async def upsert_person(
     return person
 
 
-async def people_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Person]:
-    """Several people by id."""
-    if not ids:
+async def people_by_ids(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Person]:
+    """Several people by id (ids that are None, for erased people, are skipped)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
         return {}
-    result = await session.exec(select(Person).where(col(Person.id).in_(ids)))
+    result = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
     return {p.id: p for p in result.all() if p.id is not None}
 
 
@@ -112,3 +113,18 @@ async def people_with_ids(session: AsyncSession, ids: Iterable[str]) -> list[Per
         .order_by(col(Person.id))
     )
     return list(result.all())
+
+
+async def mark_unreachable(
+    session: AsyncSession, platform: str, workspace: str, user_id: str
+) -> None:
+    """The platform says this person cannot be reached: stop writing to them."""
+    await session.exec(
+        update(Person)
+        .where(
+            col(Person.platform) == platform,
+            col(Person.workspace) == workspace,
+            col(Person.user_id) == user_id,
+        )
+        .values(reachable=False)
+    )

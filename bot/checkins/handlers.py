@@ -62,16 +62,13 @@ from storage import outbox
 from storage.checkins import (
     checkins_to_follow_up,
     create_checkin,
-    end_pair,
     expire_open_checkins,
     get_checkin,
-    introduced_pairs,
     latest_checkin,
-    paused_enrolments,
-    people,
-    set_pair_status,
-    unfinished_dialogues,
 )
+from storage.enrolments import paused_enrolments, unfinished_dialogues
+from storage.pairs import introduced_pairs, mark_pair_ended, set_pair_status
+from storage.people import people_by_ids
 from storage.tables import CheckIn, Pair, Person, Programme
 
 if TYPE_CHECKING:
@@ -162,7 +159,9 @@ async def _open_checkins(
     chunk: Sequence[tuple[Pair, Programme, int]],
     now: datetime,
 ) -> int:
-    found = await people(session, [i for p, _, _ in chunk for i in (p.mentor_id, p.mentee_id)])
+    found = await people_by_ids(
+        session, [i for p, _, _ in chunk for i in (p.mentor_id, p.mentee_id)]
+    )
     paused = await paused_enrolments(
         session,
         [(i, prog.id or 0) for p, prog, _ in chunk for i in (p.mentor_id, p.mentee_id)],
@@ -201,7 +200,7 @@ async def follow_up_checkins(engine: Engine, now: datetime) -> int:
     handled = 0
     for chunk in _chunks(rows):
         async with engine.db.session() as session:
-            found = await people(
+            found = await people_by_ids(
                 session, [i for _, p, _ in chunk for i in (p.mentor_id, p.mentee_id)]
             )
             paused = await paused_enrolments(
@@ -296,10 +295,12 @@ async def wrap_up_pairs(engine: Engine, now: datetime) -> int:
     default = engine.settings.mentoring_default_locale
     for chunk in _chunks(ending):
         async with engine.db.session() as session:
-            found = await people(session, [i for p, _ in chunk for i in (p.mentor_id, p.mentee_id)])
+            found = await people_by_ids(
+                session, [i for p, _ in chunk for i in (p.mentor_id, p.mentee_id)]
+            )
             for pair, programme in chunk:
                 assert pair.id is not None
-                if not await end_pair(session, pair.id, "completed", now):
+                if not await mark_pair_ended(session, pair.id, "completed", now):
                     continue
                 await expire_open_checkins(session, pair.id, ALL_CYCLES)
                 for member, partner in _members(pair, found):

@@ -53,8 +53,8 @@ from bot.outbox.rate_limits import PlatformLimits, RateLimiter
 from bot.outbox.working_hours import next_working_time
 from conversations.checkin import dead_letter_notice
 from storage import outbox
-from storage.checkins import mark_unreachable
 from storage.db import Database
+from storage.people import mark_unreachable
 from storage.types import utcnow
 
 if TYPE_CHECKING:
