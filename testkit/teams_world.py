@@ -18,13 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from aiohttp.test_utils import TestClient, TestServer
 
+import app as app_module
 from adapters.settings import Settings
 from adapters.teams.glue import TEAMS_BOT
 from app import Runtime, build_runtime, build_web_app
-from bot.core.engine import Engine
 from storage.db import Database
 from storage.programmes import seed_default_programme
 from testkit import teams_activities as ta
@@ -285,10 +286,8 @@ async def start_world(
     db: Database, settings: Settings, fake: FakeBotConnector, *, programme: bool = True
 ) -> tuple[TeamsWorld, TestClient[Any, Any]]:
     """Build the app like ``python app.py`` does, on the test database."""
-    runtime = await build_runtime(settings, migrate=False)
-    await runtime.db.close()
-    runtime.db = db
-    runtime.engine = Engine(db, settings)
+    with mock.patch.object(app_module, "Database", return_value=db):
+        runtime = await build_runtime(settings, migrate=False)
     if programme:
         async with db.session() as session:
             await seed_default_programme(session, "Reverse mentoring")

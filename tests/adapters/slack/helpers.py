@@ -327,6 +327,15 @@ class SlackPerson:
         """The bot's DM channel with this person (opened in the fake on first use)."""
         return self.fake.add_dm(self.user_id)
 
+    def reads_dm(self) -> Turn:
+        """What the bot posted in this person's DM on its own (intros, check-ins, notices),
+        as a turn whose buttons can be clicked."""
+        posted = self.fake.messages_by_channel().get(self.dm_channel, [])
+        seen = [Seen("chat.postMessage", m, self.dm_channel, str(m.get("ts"))) for m in posted]
+        turn = Turn(200, None, seen)
+        self.turns.append(turn)
+        return turn
+
     async def _turn(self, body: bytes, content_type: str, ack_kind: str = "ack") -> Turn:
         start = len(self.fake.calls)
         status, ack = await self.slack.post(body, content_type)
