@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters import operations
 from adapters.settings import Settings, load_settings
 from bot.checkins import handlers as checkins
 from bot.core.capabilities import Capabilities
@@ -39,7 +40,7 @@ from bot.language import handlers as language
 from bot.matching import handlers as matching
 from bot.matching import reporting_lines
 from bot.outbox.delivery import Sender
-from bot.outbox.scheduler import background_jobs
+from bot.outbox.scheduler import Readiness, background_jobs
 from bot.privacy import handlers as privacy
 from bot.programmes import handlers as programmes
 from bot.stats import export as stats_export
@@ -82,6 +83,8 @@ class Runtime:
     senders: dict[Platform, Sender] = field(default_factory=dict)
     # What each enabled adapter contributed to the engine, by adapter name.
     contributions: dict[str, Contribution] = field(default_factory=dict)
+    # Whether the scheduler and the outbox worker run (``GET /readyz``).
+    readiness: Readiness = field(default_factory=Readiness)
     # Long-running jobs started with the server (scheduler, outbox worker, Socket Mode).
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
@@ -110,16 +113,8 @@ async def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         capabilities={p: c for part in parts for p, c in part.capabilities.items()},
     )
     runtime = Runtime(settings=settings, db=db, engine=engine, contributions=contributions)
-    runtime.background.extend(background_jobs(engine, runtime.senders, wake))
+    runtime.background.extend(background_jobs(engine, runtime.senders, wake, runtime.readiness))
     return runtime
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 otherwise."""
-    db = request.app[DB_KEY]
-    if await db.healthy():
-        return web.json_response({"status": "ok", "database": "ok"})
-    return web.json_response({"status": "unavailable", "database": "down"}, status=503)
 
 
 def build_web_app(runtime: Runtime) -> web.Application:
@@ -127,7 +122,16 @@ def build_web_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[DB_KEY] = runtime.db
     app[ENGINE_KEY] = runtime.engine
-    app.router.add_get("/healthz", healthz)
+    operations.mount(
+        app,
+        operations.Operations(
+            runtime.db,
+            runtime.readiness,
+            runtime.settings.platforms,
+            runtime.senders,
+            runtime.settings.metrics_token,
+        ),
+    )
     for mount in _adapter_mounts():
         mount(app, runtime)
 

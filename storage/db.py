@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -159,6 +161,14 @@ class Database:
             return False
         return True
 
+    async def at_head(self) -> bool:
+        """True when every migration has been applied (no pending schema change)."""
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(_at_head)
+        except Exception:  # an unreachable database is not "at head" either
+            return False
+
     async def close(self) -> None:
         """Release every pooled connection."""
         if self.read_engine is not self.engine:
@@ -177,3 +187,8 @@ def _upgrade(connection: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "heads")  # feature branches of migrations may coexist
+
+
+def _at_head(connection: Connection) -> bool:
+    applied = set(MigrationContext.configure(connection).get_current_heads())
+    return applied == set(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -260,6 +260,17 @@ async def next_due_at(session: AsyncSession, platforms: Sequence[str]) -> dateti
     return result.one()
 
 
+async def oldest_due(session: AsyncSession, now: datetime) -> datetime | None:
+    """Since when the longest-waiting row that is due has been due (None: nothing due)."""
+    result = await session.exec(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            col(OutboxMessage.status).in_((PENDING, SENDING)),
+            col(OutboxMessage.next_attempt_at) <= now,
+        )
+    )
+    return result.one()
+
+
 async def cancel_pending(session: AsyncSession, keys: Sequence[str], reason: str) -> int:
     """Cancel rows not yet sent (e.g. a question someone else already answered)."""
     if not keys:

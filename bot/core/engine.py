@@ -7,6 +7,7 @@ transaction as the change that caused them, and sent later by the outbox worker.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.capabilities import Capabilities
 from bot.core.i18n import LANGUAGES, normalize_locale, translator
 from bot.core.identity import NOBODY, Roster
+from bot.core.metrics import ENGINE_SECONDS
 from bot.core.model import (
     Action,
     Actor,
@@ -110,6 +112,25 @@ class Engine:
 
     async def handle(self, event: Event) -> list[Intent]:
         """Answer one event. Redeliveries of an event id get no answer at all."""
+        started = time.perf_counter()
+        try:
+            return await self._handle(event)
+        finally:
+            ENGINE_SECONDS.labels(type(event).__name__, self._metric_label(event)).observe(
+                time.perf_counter() - started
+            )
+
+    def _metric_label(self, event: Event) -> str:
+        """The command's words, or the handler's id: a bounded label, never user text."""
+        if isinstance(event, Command | PlainMessage):
+            words = command_words(event) if isinstance(event, Command) else event.text.split()
+            spec, _rest = self.routes.resolve(words)
+            return " ".join(spec.path) if spec is not None else "other"
+        if isinstance(event, Action):
+            return event.action_id if self.knows_action(event) else "other"
+        return ""
+
+    async def _handle(self, event: Event) -> list[Intent]:
         user = event.actor.user
         try:
             read_only = self._is_read_only(event)

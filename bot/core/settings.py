@@ -54,11 +54,17 @@ class CoreSettings(BaseSettings):
     mentoring_seed_programme_name: str = "Reverse mentoring"
     mentoring_anonymity_k: int = Field(5, ge=3)
     mentoring_comment_k: int = Field(10, ge=3)
+    metrics_token: str | None = None  # GET /metrics from off this machine needs it
 
     @field_validator("mentoring_admins", "mentoring_managers", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_ids(value)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _no_empty_token(cls, value: object) -> object:
+        return empty_is_none(value)
 
     @model_validator(mode="after")
     def _consistent_core(self) -> CoreSettings:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.metrics import SWEEP_SECONDS
 from storage.events import forget_events_before
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ async def run_sweeps(engine: Engine, now: datetime) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name, fn in SWEEPS.items():
         try:
-            counts[name] = await fn(engine, now)
+            with SWEEP_SECONDS.labels(name).time():
+                counts[name] = await fn(engine, now)
         except Exception:
             log.exception("sweep %s failed", name)
             counts[name] = -1

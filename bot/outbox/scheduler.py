@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,14 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 60
 OUTBOX_POKE_EVERY_S = 30
+
+
+@dataclass
+class Readiness:
+    """Whether the background jobs are running (``GET /readyz`` reads it)."""
+
+    scheduler: bool = False
+    outbox_worker: bool = False
 
 
 class RunningJobs:
@@ -108,7 +117,10 @@ def build_scheduler(
 
 
 def background_jobs(
-    engine: Engine, senders: Mapping[Platform, Sender], wake: asyncio.Event
+    engine: Engine,
+    senders: Mapping[Platform, Sender],
+    wake: asyncio.Event,
+    readiness: Readiness | None = None,
 ) -> list[Callable[[], Coroutine[Any, Any, None]]]:
     """The scheduler and the outbox worker, as jobs started with the server.
 
@@ -116,6 +128,7 @@ def background_jobs(
     (``Engine(on_outbox=wake.set)``); ``senders`` are the adapters' (they register
     them when they mount, before the server starts these jobs).
     """
+    ready = readiness or Readiness()
     worker = OutboxWorker(
         engine.db,
         senders,
@@ -129,13 +142,19 @@ def background_jobs(
         running = RunningJobs()
         scheduler = build_scheduler(engine, wake.set, running=running)
         scheduler.start()
+        ready.scheduler = True
         try:
             await asyncio.Event().wait()  # until the server stops and cancels us
         finally:
+            ready.scheduler = False
             scheduler.shutdown(wait=False)
             await running.stop()
 
     async def outbox_job() -> None:
-        await worker.run(wake)
+        ready.outbox_worker = True
+        try:
+            await worker.run(wake)
+        finally:
+            ready.outbox_worker = False
 
     return [scheduler_job, outbox_job]

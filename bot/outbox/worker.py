@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import translator
 from bot.core.identity import NOBODY, Roster
+from bot.core.metrics import OUTBOX_OUTCOMES, RATE_LIMIT_PAUSES
 from bot.core.model import ConversationRef, Message, Platform, UserRef
 from bot.core.serialize import from_data, to_data
 from bot.outbox.delivery import (
@@ -292,6 +293,8 @@ class OutboxWorker:
             log.error("an outbox outcome could not be recorded: %s", _describe(failure))
             return
         outcome = task.result()
+        kind = {_Sent: "sent", _Retry: "retry", _Dead: "dead", _Split: "split"}[type(outcome)]
+        OUTBOX_OUTCOMES.labels(outcome.row.platform, kind).inc()
         if isinstance(outcome, _Sent):
             stats.sent += 1
         elif isinstance(outcome, _Retry):
@@ -356,6 +359,7 @@ class OutboxWorker:
                 message_id = await self._send(sender, target, message)
         except RateLimited as exc:
             self.limiter.pause(platform, workspace, exc.retry_after)
+            RATE_LIMIT_PAUSES.labels(platform.value).inc()
             return _Retry(row, max(exc.retry_after, 0.0), "rate limited", count_attempt=False)
         except GroupUnsupported:
             assert isinstance(target, list)
