@@ -221,6 +221,28 @@ async def tick(settings: Settings, now: datetime) -> dict[str, int]:
         await runner.cleanup()  # closes the database too
 
 
+async def doctor(settings: Settings) -> int:
+    """Check the settings, the database and each platform; print what is wrong in plain words."""
+    findings: list[tuple[bool, str]] = [(True, "the settings are consistent")]
+    platforms = ", ".join(sorted(settings.platforms)) or "none"
+    findings.append((bool(settings.platforms), f"platforms served: {platforms}"))
+    db = Database(settings.async_database_url)
+    try:
+        if not await db.healthy():
+            findings.append((False, "the database does not answer: check DATABASE_URL"))
+        elif not await db.at_head():
+            findings.append((False, "the database is reachable but migrations are pending"))
+        else:
+            findings.append((True, "the database answers and its schema is up to date"))
+    finally:
+        await db.close()
+    for module in _adapter_modules("doctor"):
+        findings += await module.doctor(settings)
+    for ok, line in findings:
+        print(f"{'ok ' if ok else 'NO '} {line}")
+    return 0 if all(ok for ok, _ in findings) else 1
+
+
 async def migrate_only(settings: Settings) -> None:
     """Apply migrations and exit."""
     db = Database(settings.async_database_url)
@@ -252,6 +274,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("serve", help="serve HTTP (the default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser(
+        "doctor", help="check the settings, the database and each platform's credentials"
+    )
     t = sub.add_parser("tick", help="run one scheduler pass as if at --now, drain the outbox")
     t.add_argument("--now", type=_parse_now, required=False, help="ISO 8601 time with offset")
     for extra in _extra_commands():
@@ -286,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings))
         elif command == "migrate":
             asyncio.run(migrate_only(settings))
+        elif command == "doctor":
+            return asyncio.run(doctor(settings))
         elif command == "tick":
             counts = asyncio.run(tick(settings, args.now or utcnow()))
             print(" ".join(f"{k}={v}" for k, v in counts.items()) or "nothing due")

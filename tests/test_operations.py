@@ -31,9 +31,8 @@ async def background(chat: LocalChatClient) -> AsyncIterator[None]:
     """The scheduler and the outbox worker running, as ``serve`` starts them."""
     tasks = [asyncio.create_task(job()) for job in chat.runtime.background]
     try:
-        async with asyncio.timeout(10):
-            while not chat.runtime.readiness.outbox_worker:
-                await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # one turn of the loop: each job marks itself running first
+        assert chat.runtime.readiness.outbox_worker and chat.runtime.readiness.scheduler
         yield
     finally:
         for task in tasks:
