@@ -33,7 +33,7 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    for command in ("serve", "migrate", "tick"):
+    for command in ("serve", "migrate", "tick", "doctor", "match", "export", "teams-package"):
         assert command in out
 
 
