@@ -47,11 +47,14 @@ class RunningJobs:
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.stopped = False
 
     def track(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """``job``, recorded while it runs."""
 
         async def tracked() -> None:
+            if self.stopped:
+                return  # submitted just before the stop, started after it: the database is gone
             task = asyncio.current_task()
             if task is not None:
                 self.tasks.add(task)
@@ -65,6 +68,7 @@ class RunningJobs:
 
     async def stop(self) -> None:
         """Cancel the runs under way and wait until they have let go of the database."""
+        self.stopped = True
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
