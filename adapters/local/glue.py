@@ -2,13 +2,13 @@
 
 Enabled by ``settings.local_chat_enabled``. Demo personas, their rights and the
 clock exist only on a loopback address: every API request must also come from
-loopback and name a loopback host (which also defeats DNS rebinding), and every
-write must be JSON (which a cross-site form cannot send without a preflight).
+loopback, name a loopback host (which also defeats DNS rebinding) and carry no
+proxy's forwarding header, and every write must be JSON (which a cross-site form
+cannot send without a preflight).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +27,7 @@ from adapters.local.personas import Persona
 from adapters.local.sender import LocalSender
 from adapters.local.translate import BadRequest, Origin, Stored
 from bot.core.i18n import Translator, load_catalog, translator
+from bot.core.loopback import is_local_request, is_loopback
 from bot.core.model import Event, HomeOpened, MemberJoined, Platform
 from storage import local_chat
 from storage.local_chat import LocalMessage
@@ -56,19 +57,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def is_loopback(host: str | None) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``)."""
-    if not host:
-        return False
-    name = host.strip().strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @cache
@@ -203,8 +191,14 @@ class LocalChat:
     # --- Requests ------------------------------------------------------------------
 
     def check_request(self, request: web.Request) -> None:
-        """Refuse anything not from loopback, to a loopback host, from our own origin."""
-        if not self.demo or not is_loopback(request.url.host) or not is_loopback(request.remote):
+        """Refuse anything not from loopback, to a loopback host, from our own origin.
+
+        A request relayed by a reverse proxy (``Forwarded``, ``X-Forwarded-For``...) comes
+        from loopback too, but not from this machine's user: it is refused as well.
+        """
+        if not self.demo or not is_local_request(
+            request.remote, request.url.host, request.headers.keys()
+        ):
             raise BadRequest(403, "loopback_only")
         origin = request.headers.get("Origin")
         if origin and origin != "null" and not is_loopback(URL(origin).host):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.loopback import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,11 @@ class Settings(BaseSettings):
     microsoft_app_password: str | None = None
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Where botframework's channel validation reads the OpenID configuration (and so the keys)
+    # that Bot Framework tokens are checked against; None: Microsoft's own.
+    microsoft_openid_metadata_url: str | None = None
+    # Serve /api/messages without authentication, for the Bot Framework Emulator (loopback only).
+    teams_emulator: bool = False
 
     local_chat: bool | None = None  # None: on when no platform is configured
 
@@ -68,6 +76,7 @@ class Settings(BaseSettings):
         "microsoft_app_id",
         "microsoft_app_password",
         "microsoft_app_tenant_id",
+        "microsoft_openid_metadata_url",
         mode="before",
     )
     @classmethod
@@ -96,9 +105,33 @@ class Settings(BaseSettings):
             raise ValueError("MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD")
         if self.microsoft_app_type == "SingleTenant" and not self.microsoft_app_tenant_id:
             raise ValueError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+        self._teams_consistent()
         if self.mentoring_comment_k < self.mentoring_anonymity_k:
             raise ValueError("MENTORING_COMMENT_K must be at least MENTORING_ANONYMITY_K")
         return self
+
+    def _teams_consistent(self) -> None:
+        if self.teams_emulator and self.microsoft_app_id:
+            raise ValueError(
+                "TEAMS_EMULATOR=1 and MICROSOFT_APP_ID are both set: with an app id every "
+                "request needs a Bot Framework token; unset TEAMS_EMULATOR"
+            )
+        if self.teams_emulator and not is_loopback(self.host):
+            raise ValueError(
+                f"TEAMS_EMULATOR=1 needs HOST to be a loopback address (127.0.0.1, ::1, "
+                f"localhost), not {self.host!r}: emulator mode authenticates no request"
+            )
+        url = self.microsoft_openid_metadata_url
+        if url is not None:
+            if not self.microsoft_app_id:
+                raise ValueError("MICROSOFT_OPENID_METADATA_URL is set without MICROSOFT_APP_ID")
+            parts = urlsplit(url)
+            local = parts.scheme == "http" and is_loopback(parts.hostname)
+            if not (parts.scheme == "https" and parts.hostname) and not local:
+                raise ValueError(
+                    "MICROSOFT_OPENID_METADATA_URL must be an https:// URL "
+                    "(http:// only on a loopback address)"
+                )
 
     @property
     def slack_enabled(self) -> bool:
@@ -107,8 +140,9 @@ class Settings(BaseSettings):
 
     @property
     def teams_enabled(self) -> bool:
-        """Teams is always reachable at /api/messages: with no app id it runs in emulator mode."""
-        return True
+        """``/api/messages`` is served with an app id (tokens checked), or with
+        ``TEAMS_EMULATOR=1`` on loopback (nothing checked)."""
+        return bool(self.microsoft_app_id) or self.teams_emulator
 
     @property
     def teams_configured(self) -> bool:

@@ -24,6 +24,7 @@ from storage.people import find_person
 from storage.tables import Enrolment, Person
 from storage.types import utcnow
 from tests.adapters.local.helpers import LocalChatClient, local_settings, start_chat
+from tests.footprint import footprint
 
 DETAILS: dict[str, Any] = {
     "topics": ["AI", "Social media"],
@@ -416,6 +417,38 @@ async def test_requests_naming_another_host_or_from_another_site_are_refused(
     assert (cross.status, cross.error) == (403, "cross_origin")
     same = await chat.get("/local/api/workspace", headers={"Origin": "http://localhost:3978"})
     assert same.status == 200
+
+
+PROXY_HEADERS = {
+    "forwarded": {"Forwarded": "for=203.0.113.7;host=chat.example.com;proto=https"},
+    "x-forwarded-for": {"X-Forwarded-For": "203.0.113.7"},
+    "x-real-ip": {"X-Real-IP": "203.0.113.7"},
+    "x-forwarded-host": {"X-Forwarded-Host": "chat.example.com"},
+    "via": {"Via": "1.1 proxy.example.com"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROXY_HEADERS))
+async def test_a_request_relayed_by_a_reverse_proxy_is_refused_with_no_side_effect(
+    chat: LocalChatClient, case: str
+) -> None:
+    # A proxy on this machine connects from loopback: its forwarding headers give it away.
+    before = await footprint(chat.runtime.db)
+
+    read = await chat.get("/local/api/workspace", headers=PROXY_HEADERS[case])
+    write = await chat.post(
+        "/local/api/command",
+        {"persona": "L-sofia", "conversation": "general", "text": "/mentoring admin pairs"},
+        headers=PROXY_HEADERS[case],
+    )
+    clock = await chat.post(
+        "/local/api/clock", {"advance_seconds": 86400}, headers=PROXY_HEADERS[case]
+    )
+
+    assert [(a.status, a.error) for a in (read, write, clock)] == [(403, "loopback_only")] * 3
+    assert await footprint(chat.runtime.db) == before
+    direct = await chat.get("/local/api/workspace")
+    assert direct.status == 200  # the same request, straight from this machine
 
 
 async def test_the_page_and_its_files_are_served_with_a_strict_policy(

@@ -1,5 +1,6 @@
 """Fixtures: the real aiohttp app (``app.build_runtime`` + ``app.build_web_app``) on a fresh
-database, in Teams emulator mode, talking to an in-process fake Bot Connector."""
+database, in Teams emulator mode (``TEAMS_EMULATOR=1``), talking to an in-process fake Bot
+Connector."""
 
 from __future__ import annotations
 
@@ -25,8 +26,11 @@ TEAMS_MANAGER = ta.make_user_id("Mary Manager")
 
 
 def teams_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Emulator mode (no app id) unless overridden; one admin and one manager."""
+    """Emulator mode (``TEAMS_EMULATOR=1``, no app id) unless an app id is given; one admin and
+    one manager."""
     values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "teams_emulator": not overrides.get("microsoft_app_id"),
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
         "microsoft_app_id": None,
         "microsoft_app_password": None,
