@@ -28,6 +28,7 @@ from adapters.local.sender import LocalSender
 from adapters.local.translate import BadRequest, Origin, Stored
 from bot.core.i18n import Translator, load_catalog, translator
 from bot.core.loopback import is_local_request, is_loopback
+from bot.core.markup import unescape
 from bot.core.model import Event, HomeOpened, MemberJoined, Platform
 from storage import local_chat
 from storage.local_chat import LocalMessage
@@ -67,7 +68,7 @@ def _ui_keys() -> tuple[str, ...]:
 
 def ui_strings(t: Translator) -> dict[str, str]:
     """The page's own words, in one language, from the catalogs."""
-    return {key.removeprefix("local.ui."): t(key) for key in _ui_keys()}
+    return {key.removeprefix("local.ui."): unescape(t(key)) for key in _ui_keys()}
 
 
 class LocalChat:
@@ -236,8 +237,8 @@ class LocalChat:
             "initials": p.initials,
             "color": p.color,
             "role": p.role,
-            "role_label": t(f"local.ui.role.{p.role}"),
-            "title": t(f"local.persona.{p.key}"),
+            "role_label": unescape(t(f"local.ui.role.{p.role}")),
+            "title": unescape(t(f"local.persona.{p.key}")),
             "locale": p.locale,
             "timezone": p.timezone,
             "admin": self.engine.is_admin(p.user_id),
@@ -305,7 +306,7 @@ def api(handler: ApiHandler) -> Callable[[web.Request], Awaitable[web.StreamResp
                 request.get(LANG_KEY) or chat.settings.mentoring_default_locale,
                 chat.settings.mentoring_default_locale,
             )
-            message = t(f"local.error.{exc.code}", **exc.params)
+            message = unescape(t(f"local.error.{exc.code}", **exc.params))  # shown as text
             return web.json_response(
                 {"error": exc.code, "message": message}, status=exc.status, headers=SECURITY_HEADERS
             )

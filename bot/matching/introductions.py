@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.i18n import Translator, translator
+from bot.core.markup import Markup, escape
 from bot.core.model import Actions, Button, Message, Platform, UserRef
 from bot.core.serialize import to_data
 from conversations.introduction import PairFacts, direct_introduction, group_introduction
@@ -113,7 +114,8 @@ async def introduce(
         if person.platform == partner.platform == Platform.TEAMS.value:
             # A Teams bot cannot open a group chat: the 1:1 introduction @mentions the
             # partner instead (the Teams adapter turns <@id|name> into a real mention).
-            mention = f"<@{partner.user_id}|{display_name(partner, t)}>"
+            name = display_name(partner, t)
+            mention = Markup(f"<@{escape(partner.user_id)}|{escape(name)}>")
             if role == "mentor":
                 told = replace(told, mentee=mention)
             else:

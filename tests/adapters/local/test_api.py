@@ -517,3 +517,38 @@ async def _next_notice(stream: Any) -> dict[str, Any]:
             line = (await stream.content.readline()).decode().strip()
             if line.startswith("data:"):
                 return dict(json.loads(line[5:]))
+
+
+def _runs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every styled run of these page messages (texts, notes, field values, typed lines)."""
+    found: list[dict[str, Any]] = []
+    for message in messages:
+        lines = list(message.get("lines", []))
+        for element in message.get("elements", []):
+            lines += element.get("lines", [])
+            for item in element.get("items", []):
+                lines += item.get("lines", [])
+        found += [run for line in lines for run in line["runs"]]
+    return found
+
+
+async def test_answers_and_typed_lines_are_shown_as_typed_never_as_links(
+    chat: LocalChatClient,
+) -> None:
+    hostile = "<https://evil.example|click here> & <b>bold</b>"
+    priya = chat.persona("L-priya")
+    await priya.types("/mentoring join")
+    await priya.submits(role="mentor")
+    await priya.submits(**{**DETAILS, "goals": hostile, "department": "R&D <team>"})
+    assert await priya.sees("Please check your enrolment")
+    await priya.types("/mentoring mydata")
+    await priya.types(hostile, conversation="general")
+
+    runs = _runs(await priya.messages()) + _runs(await priya.messages("general"))
+    texts = "".join(run["text"] for run in runs)
+    assert "<b>bold</b>" in texts and "R&D <team>" in texts  # as typed: entities decoded
+    assert "&amp;" not in texts and "&lt;" not in texts
+    for run in runs:
+        if "evil.example" in run.get("href", ""):
+            assert run["text"] == run["href"]  # a bare address at most, never a disguised link
+    assert not any(run.get("text") == "click here" for run in runs)
