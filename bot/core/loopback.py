@@ -19,16 +19,19 @@ FORWARDING_HEADERS = frozenset(
 
 
 def is_loopback(host: str | None) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``)."""
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``, ``::ffff:127.…``)."""
     if not host:
         return False
     name = host.strip().strip("[]").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback  # ::ffff:127.0.0.1 on a dual-stack socket
+    return address.is_loopback
 
 
 def is_forwarded(header_names: Iterable[str]) -> bool:
