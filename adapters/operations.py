@@ -1,6 +1,7 @@
 """The operator's HTTP endpoints: ``/healthz``, ``/readyz``, ``/metrics``, and request metrics.
 
-``/metrics`` is served to loopback callers that came through no proxy, or to
+``/metrics`` is served to loopback callers that came through no proxy (the same rule as
+the local chat's, ``bot/core/loopback.py``), or to
 anyone presenting ``Authorization: Bearer $METRICS_TOKEN``; everyone else gets
 401 (the figures say how busy the programme is, nothing about a person).
 """
@@ -8,7 +9,6 @@ anyone presenting ``Authorization: Bearer $METRICS_TOKEN``; everyone else gets
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.core.loopback import is_local_request
 from bot.core.metrics import (
     HTTP_REQUESTS,
     HTTP_SECONDS,
@@ -30,7 +31,6 @@ from storage.db import Database
 from storage.types import utcnow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
 @dataclass
@@ -47,14 +47,9 @@ class Operations:
 OPERATIONS_KEY = web.AppKey("operations", Operations)
 
 
-def is_local_request(request: web.Request) -> bool:
-    """A request from this machine that no reverse proxy forwarded."""
-    if any(name in request.headers for name in PROXY_HEADERS):
-        return False
-    try:
-        return ipaddress.ip_address(request.remote or "").is_loopback
-    except ValueError:
-        return False
+def _local(request: web.Request) -> bool:
+    """A request from this machine, to a loopback name, that no reverse proxy relayed."""
+    return is_local_request(request.remote, request.url.host, request.headers.keys())
 
 
 @web.middleware
@@ -107,7 +102,7 @@ async def metrics(request: web.Request) -> web.Response:
     token_ok = bool(ops.metrics_token) and hmac.compare_digest(
         given.encode(), f"Bearer {ops.metrics_token}".encode()
     )
-    if not (token_ok or is_local_request(request)):
+    if not (token_ok or _local(request)):
         return web.json_response({"error": "unauthorized"}, status=401)
     now = utcnow()
     async with ops.db.read_session() as session:

@@ -8,11 +8,12 @@ chat is on by default.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import ValidationError, model_validator
 
 from adapters.local.settings import LocalSettings
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
+from bot.core.loopback import is_loopback
 from bot.core.model import Platform
 from bot.core.settings import SETTINGS_CONFIG, CoreSettings, SettingsError
 
@@ -21,6 +22,15 @@ class Settings(SlackSettings, TeamsSettings, LocalSettings, CoreSettings):
     """The engine's settings and every adapter's, typed."""
 
     model_config = SETTINGS_CONFIG
+
+    @model_validator(mode="after")
+    def _emulator_on_loopback(self) -> Settings:
+        if self.teams_emulator and not is_loopback(self.host):
+            raise ValueError(
+                f"TEAMS_EMULATOR=1 needs HOST to be a loopback address (127.0.0.1, ::1, "
+                f"localhost), not {self.host!r}: emulator mode authenticates no request"
+            )
+        return self
 
     @property
     def local_chat_enabled(self) -> bool:

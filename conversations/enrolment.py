@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.i18n import Translator
+from bot.core.markup import Markup, escape
 from bot.core.model import Actions, Button, Element, Fields, Heading, Message, Note, Option, Text
 from conversations.forms import Question
 
@@ -25,7 +26,7 @@ SELF_DESCRIPTION_MAX = 200
 
 
 def _programme_options(_t: Translator, env: Mapping[str, Any]) -> list[Option]:
-    return [Option(str(p["id"]), p["name"]) for p in env["programmes"]]
+    return [Option(str(p["id"]), escape(p["name"])) for p in env["programmes"]]
 
 
 def _role_options(t: Translator, env: Mapping[str, Any]) -> list[Option]:
@@ -34,7 +35,7 @@ def _role_options(t: Translator, env: Mapping[str, Any]) -> list[Option]:
 
 
 def _topic_options(_t: Translator, env: Mapping[str, Any]) -> list[Option]:
-    return [Option(topic, topic) for topic in env.get("topics", [])]
+    return [Option(topic, escape(topic)) for topic in env.get("topics", [])]
 
 
 def _seniority_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
@@ -42,7 +43,7 @@ def _seniority_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
 
 
 def _language_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
-    return [Option(code, t.language_name(code)) for code in LANGUAGE_CODES]
+    return [Option(code, escape(t.language_name(code))) for code in LANGUAGE_CODES]
 
 
 def _frequency_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
@@ -124,23 +125,24 @@ def summary_message(
 ) -> Message:
     """The answers so far, with confirm / edit / cancel buttons."""
     role = data.get("role", "")
+    comma = Markup(", ")
     items: list[tuple[str, str]] = [
-        (t("summary.programme"), programme_name),
+        (t("summary.programme"), escape(programme_name)),
         (t("summary.role"), t(f"role.{role}") if role else "—"),
-        (t("summary.topics"), ", ".join(data.get("topics", [])) or "—"),
-        (t("summary.goals"), data.get("goals") or "—"),
+        (t("summary.topics"), comma.join(data.get("topics", [])) or "—"),
+        (t("summary.goals"), escape(data.get("goals") or "—")),
         (t("summary.seniority"), t(f"seniority.{data.get('seniority', 1)}")),
-        (t("summary.department"), data.get("department") or "—"),
+        (t("summary.department"), escape(data.get("department") or "—")),
         (
             t("summary.languages"),
-            ", ".join(t.language_name(c) for c in data.get("languages", [])) or "—",
+            comma.join(t.language_name(c) for c in data.get("languages", [])) or "—",
         ),
         (t("summary.frequency"), t(f"frequency.{data.get('frequency', 'biweekly')}")),
     ]
     if role == "mentor":
         items.append((t("summary.capacity"), str(data.get("capacity", 1))))
     if data.get("self_description"):
-        items.append((t("summary.self_description"), str(data["self_description"])))
+        items.append((t("summary.self_description"), escape(data["self_description"])))
     title = t("enrol.summary.title_edit" if editing else "enrol.summary.title")
     buttons = (
         Button(t("button.confirm"), "enrol.confirm", state, "primary"),

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.i18n import Translator
+from bot.core.markup import escape
 from bot.core.model import Actions, Button, Form, Message, Note, Option, Text
 from conversations.forms import Question, build_form
 
@@ -26,7 +27,7 @@ RECOMMEND = range(0, 11)
 
 
 def _programme_options(_t: Translator, env: Mapping[str, Any]) -> list[Option]:
-    return [Option(str(pid), name) for pid, name in env.get("programmes", ())]
+    return [Option(str(pid), escape(name)) for pid, name in env.get("programmes", ())]
 
 
 def _usefulness_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:

@@ -14,6 +14,7 @@ from typing import Any
 from babel import Locale
 
 from bot.core.i18n import Translator
+from bot.core.markup import Markup, escape
 from bot.core.model import Actions, Button, Divider, Element, Heading, Message, Note, Text
 
 # Beyond this many pairs the preview shows a summary, the first pairs and the CLI command.
@@ -39,8 +40,8 @@ def join_words(t: Translator, items: Sequence[str]) -> str:
     """``a``, ``a and b``, ``a, b and c`` in the reader's language."""
     items = [i for i in items if i]
     if len(items) <= 1:
-        return "".join(items)
-    return t("match.list", head=", ".join(items[:-1]), last=items[-1])
+        return Markup("").join(items)
+    return t("match.list", head=Markup(", ").join(items[:-1]), last=items[-1])
 
 
 def _hours(value: Any) -> str:
@@ -345,7 +346,7 @@ def pairs_list_message(
             flush()
             if current is not None:
                 elements.append(Divider())
-            elements.append(Heading(programme))
+            elements.append(Heading(escape(programme)))
             current = programme
         batch.append(line)
         if len(batch) >= LINES_PER_TEXT:

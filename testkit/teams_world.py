@@ -263,8 +263,11 @@ TEAMS_MANAGER = ta.make_user_id("Mary Manager")
 
 
 def teams_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Emulator mode (no app id) unless overridden; one admin and one manager."""
+    """Emulator mode (``TEAMS_EMULATOR=1``, no app id) unless an app id is given; one admin and
+    one manager."""
     values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "teams_emulator": not overrides.get("microsoft_app_id"),
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
         "microsoft_app_id": None,
         "microsoft_app_password": None,
@@ -276,7 +279,6 @@ def teams_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "mentoring_managers": [TEAMS_MANAGER],
         "mentoring_seed_programme": False,
         "local_chat": False,
-        "teams_emulator": True,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

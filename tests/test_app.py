@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_")) and k not in ("HOST", "PORT")
+    }
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", **extra)
     return env
 
@@ -77,6 +81,22 @@ def test_inconsistent_settings_stop_the_bot_with_a_clear_message(tmp_path: Path)
     )
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_emulator_mode_on_a_public_address_stops_the_bot_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "app.py", "migrate"],
+        cwd=ROOT,
+        env=_env(tmp_path, TEAMS_EMULATOR="1", HOST="0.0.0.0"),  # noqa: S104
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "TEAMS_EMULATOR=1 needs HOST to be a loopback address" in result.stderr
 
 
 def _free_port() -> int:

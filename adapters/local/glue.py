@@ -2,13 +2,13 @@
 
 Enabled by ``settings.local_chat_enabled``. Demo personas, their rights and the
 clock exist only on a loopback address: every API request must also come from
-loopback and name a loopback host (which also defeats DNS rebinding), and every
-write must be JSON (which a cross-site form cannot send without a preflight).
+loopback, name a loopback host (which also defeats DNS rebinding) and carry no
+proxy's forwarding header, and every write must be JSON (which a cross-site form
+cannot send without a preflight).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +31,8 @@ from bot.core.capabilities import PLAIN
 from bot.core.contribution import NOTHING, Contribution
 from bot.core.i18n import Translator, load_catalog, translator
 from bot.core.identity import roster_of
+from bot.core.loopback import is_local_request, is_loopback
+from bot.core.markup import unescape
 from bot.core.model import Event, HomeOpened, MemberJoined, Platform
 from storage import local_chat
 from storage.local_chat import LocalMessage
@@ -62,19 +64,6 @@ SECURITY_HEADERS = {
 }
 
 
-def is_loopback(host: str | None) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``)."""
-    if not host:
-        return False
-    name = host.strip().strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 @cache
 def _ui_keys() -> tuple[str, ...]:
     ids = (m.id for m in load_catalog("en"))
@@ -83,7 +72,7 @@ def _ui_keys() -> tuple[str, ...]:
 
 def ui_strings(t: Translator) -> dict[str, str]:
     """The page's own words, in one language, from the catalogs."""
-    return {key.removeprefix("local.ui."): t(key) for key in _ui_keys()}
+    return {key.removeprefix("local.ui."): unescape(t(key)) for key in _ui_keys()}
 
 
 class LocalChat:
@@ -203,8 +192,14 @@ class LocalChat:
     # --- Requests ------------------------------------------------------------------
 
     def check_request(self, request: web.Request) -> None:
-        """Refuse anything not from loopback, to a loopback host, from our own origin."""
-        if not self.demo or not is_loopback(request.url.host) or not is_loopback(request.remote):
+        """Refuse anything not from loopback, to a loopback host, from our own origin.
+
+        A request relayed by a reverse proxy (``Forwarded``, ``X-Forwarded-For``...) comes
+        from loopback too, but not from this machine's user: it is refused as well.
+        """
+        if not self.demo or not is_local_request(
+            request.remote, request.url.host, request.headers.keys()
+        ):
             raise BadRequest(403, "loopback_only")
         origin = request.headers.get("Origin")
         if origin and origin != "null" and not is_loopback(URL(origin).host):
@@ -242,8 +237,8 @@ class LocalChat:
             "initials": p.initials,
             "color": p.color,
             "role": p.role,
-            "role_label": t(f"local.ui.role.{p.role}"),
-            "title": t(f"local.persona.{p.key}"),
+            "role_label": unescape(t(f"local.ui.role.{p.role}")),
+            "title": unescape(t(f"local.persona.{p.key}")),
             "locale": p.locale,
             "timezone": p.timezone,
             "admin": self.engine.is_admin(p.actor.user),
@@ -311,7 +306,7 @@ def api(handler: ApiHandler) -> Callable[[web.Request], Awaitable[web.StreamResp
                 request.get(LANG_KEY) or chat.settings.mentoring_default_locale,
                 chat.settings.mentoring_default_locale,
             )
-            message = t(f"local.error.{exc.code}", **exc.params)
+            message = unescape(t(f"local.error.{exc.code}", **exc.params))  # shown as text
             return web.json_response(
                 {"error": exc.code, "message": message}, status=exc.status, headers=SECURITY_HEADERS
             )

@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
+from bot.core.markup import escape, unescape
 from bot.core.model import (
     Action,
     Actions,
@@ -182,23 +183,28 @@ _BULLET = re.compile(r"^\s*(?:[-•]|\*(?=\s))\s+")
 
 
 def runs(text: str, style: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    """One line of Slack-style markdown as styled runs: ``*b*``, ``_i_``, ``~s~``, code, links."""
+    """One line of neutral markup as styled runs: ``*b*``, ``_i_``, ``~s~``, code, links.
+
+    The runs hold plain text (entities decoded): the page puts it into text nodes.
+    """
     out: list[dict[str, Any]] = []
 
     def plain(chunk: str) -> None:
         if chunk:
-            out.append({"text": chunk, **dict.fromkeys(sorted(style), True)})
+            out.append({"text": unescape(chunk), **dict.fromkeys(sorted(style), True)})
 
     pos = 0
     for m in _INLINE.finditer(text):
         plain(text[pos : m.start()])
         pos = m.end()
         if m.group("code") is not None:
-            out.append({"text": m.group("code"), "code": True})
+            out.append({"text": unescape(m.group("code")), "code": True})
         elif m.group("href") is not None:
-            out.append({"text": m.group("label") or m.group("href"), "href": m.group("href")})
+            href = unescape(m.group("href"))
+            out.append({"text": unescape(m.group("label") or m.group("href")), "href": href})
         elif m.group("url") is not None:
-            out.append({"text": m.group("url"), "href": m.group("url")})
+            url = unescape(m.group("url"))
+            out.append({"text": url, "href": url})
         else:
             kind = next(k for k in ("b", "i", "s") if m.group(k) is not None)
             out.extend(runs(m.group(kind), style | {kind}))
@@ -241,24 +247,26 @@ def page_element(element: Element) -> dict[str, Any]:
         case Text(text=text):
             return {"type": "text", "lines": lines(text)}
         case Heading(text=text):
-            return {"type": "heading", "text": text}
+            return {"type": "heading", "text": unescape(text)}
         case Fields(items=items):
             return {
                 "type": "fields",
-                "items": [{"label": label, "lines": lines(value)} for label, value in items],
+                "items": [
+                    {"label": unescape(label), "lines": lines(value)} for label, value in items
+                ],
             }
         case Note(text=text):
             return {"type": "note", "lines": lines(text)}
         case Divider():
             return {"type": "divider"}
         case Image(url=url, alt=alt):
-            return {"type": "image", "src": safe_image_url(url), "alt": alt}
+            return {"type": "image", "src": safe_image_url(url), "alt": unescape(alt)}
         case Actions(buttons=buttons):
             return {
                 "type": "actions",
                 "buttons": [
                     {
-                        "label": b.label,
+                        "label": unescape(b.label),
                         "action_id": b.action_id,
                         "value": b.value,
                         "style": b.style,
@@ -270,18 +278,18 @@ def page_element(element: Element) -> dict[str, Any]:
         case Choice(label=label, action_id=action_id, options=options):
             return {
                 "type": "choice",
-                "label": label,
+                "label": unescape(label),
                 "action_id": action_id,
-                "options": [{"value": o.value, "label": o.label} for o in options],
+                "options": [{"value": o.value, "label": unescape(o.label)} for o in options],
             }
-    return {"type": "fallback", "text": element_text(element)}
+    return {"type": "fallback", "text": unescape(element_text(element))}
 
 
 def page_bot_message(message: Message) -> dict[str, Any]:
     """A bot message: its elements and its plain-text fallback."""
     return {
         "elements": [page_element(e) for e in message.elements],
-        "fallback": message_text(message),
+        "fallback": unescape(message_text(message)),
     }
 
 
@@ -305,28 +313,28 @@ def page_form(payload: Mapping[str, Any]) -> dict[str, Any]:
     typed: Mapping[str, str | list[str]] = payload.get("values") or {}
     return {
         "form_id": form.form_id,
-        "title": form.title,
+        "title": unescape(form.title),
         "status": status,
         "intro": [page_element(e) for e in form.intro],
         "fields": [
             {
                 "name": f.name,
-                "label": f.label,
+                "label": unescape(f.label),
                 "kind": f.kind,
-                "options": [{"value": o.value, "label": o.label} for o in f.options],
+                "options": [{"value": o.value, "label": unescape(o.label)} for o in f.options],
                 "required": f.required,
                 "value": _field_value(f.initial, typed.get(f.name)),
-                "hint": f.hint,
-                "placeholder": f.placeholder,
+                "hint": unescape(f.hint),
+                "placeholder": unescape(f.placeholder),
                 "max_length": f.max_length,
                 "min": f.min_value,
                 "max": f.max_value,
-                "error": errors.get(f.name) or f.error,
+                "error": unescape(errors.get(f.name) or f.error or "") or None,
             }
             for f in form.fields
         ],
-        "submit_label": form.submit_label,
-        "cancel_label": form.cancel_label,
+        "submit_label": unescape(form.submit_label),
+        "cancel_label": unescape(form.cancel_label),
     }
 
 
@@ -352,7 +360,8 @@ def _page_body(kind: str, payload_json: str) -> dict[str, Any]:
         return {
             "author": str(payload.get("name", "")),
             "author_id": str(payload.get("user", "")),
-            "lines": lines(str(payload.get("text", ""))),
+            # What a persona typed is shown as typed: it is not markup.
+            "lines": lines(escape(str(payload.get("text", "")))),
         }
     if kind == "form":
         return {"form": page_form(payload)}

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.markup import unescape
 from bot.core.model import (
     Actions,
     Button,
@@ -94,12 +95,17 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    """A ``plain_text`` object (never empty: Slack refuses empty text)."""
-    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+    """A ``plain_text`` object (never empty: Slack refuses empty text).
+
+    Slack parses no markup in plain text: the neutral markup's entities are decoded, so a
+    name shows as typed.
+    """
+    return {"type": "plain_text", "text": cut(unescape(text), limit) or " ", "emoji": True}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    """A ``mrkdwn`` text object; neutral markdown is already Slack's."""
+    """A ``mrkdwn`` text object; neutral markup is already Slack's, entities included (the
+    engine escaped ``&``, ``<`` and ``>`` in every value it placed into a text)."""
     return {"type": "mrkdwn", "text": text or " "}
 
 
@@ -200,7 +206,7 @@ def _element_blocks(element: Element) -> list[Rendered]:
         case Image(url=url, alt=alt):
             if is_data_image(element):
                 return _note_blocks(alt) if alt else []
-            alt_text = cut(alt, MAX_ALT_TEXT) or " "
+            alt_text = cut(unescape(alt), MAX_ALT_TEXT) or " "
             image = {"type": "image", "image_url": url[:MAX_URL], "alt_text": alt_text}
             return [Rendered(image, alt)]
         case Actions(buttons=buttons):
@@ -428,7 +434,9 @@ def errors_response(intent: FormErrors) -> dict[str, Any] | None:
         return None
     return {
         "response_action": "errors",
-        "errors": {name: cut(text, MAX_ERROR_TEXT) for name, text in intent.errors.items()},
+        "errors": {
+            name: cut(unescape(text), MAX_ERROR_TEXT) for name, text in intent.errors.items()
+        },
     }
 
 
@@ -460,5 +468,6 @@ def data_images(message: Message) -> list[Upload]:
         except (binascii.Error, ValueError):
             log.warning("skipped a data: image that does not decode")
             continue
-        uploads.append(Upload(content, f"chart-{len(uploads) + 1}.{extension}", element.alt))
+        name = f"chart-{len(uploads) + 1}.{extension}"
+        uploads.append(Upload(content, name, unescape(element.alt)))
     return uploads

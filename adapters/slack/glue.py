@@ -140,14 +140,17 @@ class SlackAdapter:
             log.warning("refused a Slack HTTP request: SLACK_SIGNING_SECRET is not set")
             return web.Response(status=401)
         raw = await request.read()
+        # Verified here first, so that no unsigned body is parsed and a malformed signature
+        # header (a timestamp that is not a number) is a 401 too: bolt's own check raises on
+        # it. bolt verifies again; the cost is one HMAC.
+        if not self._signed(raw, request.headers):
+            return web.Response(status=401)
         try:
             bolt_request = await to_bolt_request(request)
             kind = translate.payload_kind(bolt_request.body)
         except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
             kind = None
         if kind is None:
-            if not self._signed(raw, request.headers):
-                return web.Response(status=401)
             log.warning("malformed Slack request (%d bytes): no command nor type", len(raw))
             return web.Response(status=400)
         response = await self.bolt.async_dispatch(bolt_request)

@@ -1,9 +1,17 @@
 """Bot Framework authentication from the settings: inbound token checks, outbound tokens.
 
-``MICROSOFT_APP_ID`` unset means emulator mode: no inbound check, no outbound token. With an app
-id, inbound requests must carry a valid Bot Framework token, and outbound calls get one from
-Microsoft Entra ID (single-tenant bots from their own tenant). Only this module and
-``glue.py`` know botbuilder; the rest of the adapter sees an ``Authorization`` header value.
+With an app id, inbound requests must carry a valid Bot Framework token, and outbound calls get
+one from Microsoft Entra ID (single-tenant bots from their own tenant). Without one (only with
+``TEAMS_EMULATOR=1``, on loopback) nothing is checked and no outbound token is sent. Only this
+module and ``glue.py`` know botbuilder; the rest of the adapter sees an ``Authorization``
+header value.
+
+Inbound tokens are checked by botframework's own public-cloud channel validation
+(``ChannelValidation``: issuer, signature against the keys of an OpenID configuration, the
+keys' ``msteams`` endorsement, lifetime with five minutes of clock tolerance, audience = our
+app id, and the ``serviceurl`` claim = the activity's ``serviceUrl``).
+``MICROSOFT_OPENID_METADATA_URL`` points that same validator at another OpenID configuration;
+the tests use it to sign tokens with their own key.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 from botframework.connector.auth import (
     AuthenticationConstants,
     BotFrameworkAuthentication,
+    ChannelValidation,
     ClaimsIdentity,
 )
 
@@ -34,8 +43,21 @@ def sdk_configuration(settings: Settings) -> SimpleNamespace:
 
 
 def build_authentication(settings: Settings) -> BotFrameworkAuthentication:
-    """``ConfigurationBotFrameworkAuthentication`` for these settings."""
+    """``ConfigurationBotFrameworkAuthentication`` for these settings.
+
+    The OpenID configuration of the channel validation is a class attribute in botframework,
+    read on every check: it is set here for the whole process (None restores Microsoft's).
+    """
+    ChannelValidation.open_id_metadata_endpoint = settings.microsoft_openid_metadata_url
     return ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+
+
+def channel_openid_metadata_url() -> str:
+    """The OpenID configuration botframework's channel validation now checks tokens against."""
+    return str(
+        ChannelValidation.open_id_metadata_endpoint
+        or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+    )
 
 
 class OutboundTokens:

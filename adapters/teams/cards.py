@@ -1,5 +1,9 @@
 """Neutral messages and forms → Teams activities with Adaptive Cards (version 1.5). Pure.
 
+Texts are neutral markup (``bot.core.markup``): text blocks and facts get Teams markdown
+(``markdown.to_teams``), slots Teams shows as typed (titles, labels, choices, placeholders,
+summaries) get plain text (``markdown.plain``).
+
 A message of plain paragraphs becomes a markdown text message; anything richer (headings,
 fields, buttons, images, choices) becomes an Adaptive Card, with the plain text as the card's
 ``fallbackText`` and the activity's ``summary`` (what notifications show). A form becomes a
@@ -16,7 +20,14 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from adapters.teams.markdown import Mention, mention_entities, mentions, plain, to_teams
+from adapters.teams.markdown import (
+    Mention,
+    literal,
+    mention_entities,
+    mentions,
+    plain,
+    to_teams,
+)
 from adapters.teams.translate import CHOICE_PREFIX, META
 from bot.core.i18n import Translator
 from bot.core.model import (
@@ -80,7 +91,7 @@ def _text_blocks(text: str, limit: int | None, **style: Any) -> list[JSON]:
 
 
 def _submit(title: str, data: JSON, style: str = "default") -> JSON:
-    action: JSON = {"type": "Action.Submit", "title": title[:80], "data": data}
+    action: JSON = {"type": "Action.Submit", "title": plain(title)[:80], "data": data}
     if style != "default":
         action["style"] = style
     return action
@@ -89,7 +100,7 @@ def _submit(title: str, data: JSON, style: str = "default") -> JSON:
 def button_action(button: Button) -> JSON:
     """A neutral button as ``Action.OpenUrl`` (link) or ``Action.Submit`` (callback)."""
     if button.url:
-        return {"type": "Action.OpenUrl", "title": button.label[:80], "url": button.url}
+        return {"type": "Action.OpenUrl", "title": plain(button.label)[:80], "url": button.url}
     data = {META: {"type": "action", "action": button.action_id, "value": button.value}}
     return _submit(button.label, data, _BUTTON_STYLES.get(button.style, "default"))
 
@@ -127,7 +138,8 @@ def _element(element: Element, t: Translator, images: bool, limit: int | None) -
             return [{"type": "Container", "items": [], "separator": True, "spacing": "medium"}]
         case Image(url=url, alt=alt):
             if images and _image_allowed(url):
-                return [{"type": "Image", "url": url, "altText": alt[:300], "size": "stretch"}]
+                image = {"type": "Image", "url": url, "altText": plain(alt)[:300]}
+                return [{**image, "size": "stretch"}]
             return _text_blocks(alt, limit, isSubtle=True) if alt else []
         case Actions(buttons=buttons):
             if not buttons:
@@ -137,11 +149,11 @@ def _element(element: Element, t: Translator, images: bool, limit: int | None) -
             choice_set: JSON = {
                 "type": "Input.ChoiceSet",
                 "id": CHOICE_PREFIX + action_id,
-                "label": label[:200],
+                "label": plain(label)[:200],
                 "style": "compact",
                 "isRequired": True,
-                "errorMessage": t("form.error.required"),
-                "choices": [{"title": o.label[:200], "value": o.value} for o in options],
+                "errorMessage": plain(t("form.error.required")),
+                "choices": [{"title": plain(o.label)[:200], "value": o.value} for o in options],
             }
             data = {META: {"type": "choice", "action": action_id}}
             ok = {"type": "ActionSet", "actions": [_submit(t("teams.choice.submit"), data)]}
@@ -158,7 +170,8 @@ def _card(body: list[JSON], fallback: str, actions: list[JSON] | None = None) ->
     }
     if actions:
         card["actions"] = actions
-    card["fallbackText"] = _cut(fallback, FALLBACK_CHARS)
+    # Plain text, which a client may still read as markdown: no link can start in it.
+    card["fallbackText"] = _cut(literal(fallback), FALLBACK_CHARS)
     return card
 
 
@@ -213,7 +226,7 @@ def card_activity(card: JSON, summary: str) -> JSON:
     activity: JSON = {"type": "message", "attachments": [{"contentType": ADAPTIVE_CARD}]}
     activity["attachments"][0]["content"] = card
     if summary.strip():
-        activity["summary"] = _cut(" ".join(summary.split()), SUMMARY_CHARS)
+        activity["summary"] = _cut(literal(" ".join(summary.split())), SUMMARY_CHARS)
     return activity
 
 
@@ -253,10 +266,10 @@ def _initial_list(f: FormField) -> list[str]:
 def _input(f: FormField, t: Translator) -> JSON:
     common: JSON = {"id": f.name}
     if f.kind != "checkbox":
-        common["label"] = f.label[:200]
+        common["label"] = plain(f.label)[:200]
     if f.required and f.kind != "checkbox":
         common["isRequired"] = True
-        common["errorMessage"] = t("form.error.required")
+        common["errorMessage"] = plain(t("form.error.required"))
     if f.kind in ("text", "textarea"):
         field: JSON = {"type": "Input.Text", **common}
         if f.kind == "textarea":
@@ -264,7 +277,7 @@ def _input(f: FormField, t: Translator) -> JSON:
         if f.max_length:
             field["maxLength"] = f.max_length
         if f.placeholder:
-            field["placeholder"] = f.placeholder[:150]
+            field["placeholder"] = plain(f.placeholder)[:150]
         if isinstance(f.initial, str) and f.initial:
             field["value"] = f.initial
         return field
@@ -277,14 +290,14 @@ def _input(f: FormField, t: Translator) -> JSON:
         if isinstance(f.initial, str) and f.initial.lstrip("-").isdigit():
             field["value"] = int(f.initial)
         if f.placeholder:
-            field["placeholder"] = f.placeholder[:150]
+            field["placeholder"] = plain(f.placeholder)[:150]
         return field
     if f.kind == "checkbox":
         ticked = isinstance(f.initial, str) and f.initial.lower() in ("yes", "true", "on", "1")
         return {
             "type": "Input.Toggle",
             **common,
-            "title": f.label[:300],
+            "title": plain(f.label)[:300],
             "valueOn": "yes",
             "valueOff": "no",
             "value": "yes" if ticked else "no",
@@ -292,7 +305,7 @@ def _input(f: FormField, t: Translator) -> JSON:
         }
     indexed = _choices_need_indices(f)
     choices = [
-        {"title": o.label[:200], "value": str(i) if indexed else o.value}
+        {"title": plain(o.label)[:200], "value": str(i) if indexed else o.value}
         for i, o in enumerate(f.options)
     ]
     field = {"type": "Input.ChoiceSet", **common, "choices": choices, "wrap": True}
@@ -302,7 +315,7 @@ def _input(f: FormField, t: Translator) -> JSON:
     else:
         field["style"] = "expanded" if f.kind == "radio" else "compact"
         if f.placeholder and f.kind == "select":
-            field["placeholder"] = f.placeholder[:150]
+            field["placeholder"] = plain(f.placeholder)[:150]
     initial = _initial_list(f)
     if indexed:
         positions = {o.value: str(i) for i, o in enumerate(f.options)}
@@ -352,7 +365,7 @@ def form_card(form: Form, t: Translator, errors: Mapping[str, str] | None = None
                 body.append(
                     {
                         "type": "TextBlock",
-                        "text": _cut(plain(error), limit),
+                        "text": _cut(to_teams(error, in_card=True), limit),
                         "wrap": True,
                         "color": "attention",
                         "size": "small",
@@ -373,4 +386,4 @@ def form_card(form: Form, t: Translator, errors: Mapping[str, str] | None = None
 
 def form_activity(form: Form, t: Translator, errors: Mapping[str, str] | None = None) -> JSON:
     """A form as a Teams message with its card."""
-    return card_activity(form_card(form, t, errors), form.title)
+    return card_activity(form_card(form, t, errors), plain(form.title))

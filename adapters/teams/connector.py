@@ -11,6 +11,14 @@ no thread pool, and every failure becomes a typed ``bot.delivery`` error:
 * 404 → ``ConversationNotFound``; any other 4xx → ``PermanentError``.
 
 Error messages hold the status and Teams' error code, never message content.
+
+Where calls may go: a conversation's ``serviceUrl`` comes from an activity that was
+authenticated (the token's ``serviceurl`` claim must equal it), so with credentials any
+``https://`` service URL is called (``http://`` only on loopback: the bearer token never
+travels in clear). In emulator mode (no credentials) only loopback service URLs are called:
+the Bot Framework Emulator runs on this machine, and an unauthenticated request must not
+make the bot call anywhere else. A refused URL is a ``PermanentError`` raised before any
+token is fetched or any connection is opened.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import aiohttp
 from yarl import URL
 
 from adapters.teams.ratelimit import ConversationRateLimiter
+from bot.core.loopback import is_loopback
 from bot.outbox.delivery import PermanentError, RateLimited, TransientError, Unreachable
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,16 @@ Authorization = Callable[[], Awaitable[str | None]]
 
 class ConversationNotFound(PermanentError):
     """The conversation id is unknown to Teams (e.g. a stale stored reference)."""
+
+
+def service_url_allowed(url: URL, *, loopback_only: bool) -> bool:
+    """May the bot call this Bot Connector URL? Loopback always; elsewhere only over https,
+    and never in emulator mode (``loopback_only``)."""
+    if url.scheme not in ("http", "https") or not url.host:
+        return False
+    if is_loopback(url.host):
+        return True
+    return not loopback_only and url.scheme == "https"
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -86,8 +105,11 @@ class BotConnector:
         *,
         limiter: ConversationRateLimiter | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        loopback_only: bool = False,
     ) -> None:
+        """``loopback_only``: emulator mode, call no service URL but loopback ones."""
         self._authorization = authorization
+        self.loopback_only = loopback_only
         self.limiter = limiter or ConversationRateLimiter()
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -103,13 +125,19 @@ class BotConnector:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
-    @staticmethod
-    def _url(service_url: str, *parts: str) -> URL:
+    def _url(self, service_url: str, *parts: str) -> URL:
         if not service_url.startswith(("https://", "http://")):
             raise PermanentError("the conversation's service URL is not an http(s) URL")
         base = service_url.rstrip("/") + "/v3/conversations"
         path = "".join("/" + quote(part, safe="") for part in parts)
-        return URL(base + path, encoded=True)
+        try:
+            url = URL(base + path, encoded=True)
+        except ValueError:
+            raise PermanentError("the conversation's service URL is not a valid URL") from None
+        if not service_url_allowed(url, loopback_only=self.loopback_only):
+            where = "on loopback in emulator mode" if self.loopback_only else "over https"
+            raise PermanentError(f"the conversation's service URL is not allowed (only {where})")
+        return url
 
     async def _call(self, method: str, url: URL, body: JSON | None) -> JSON:
         headers = {"Content-Type": "application/json"}
@@ -135,20 +163,19 @@ class BotConnector:
 
     async def send(self, service_url: str, conversation_id: str, activity: JSON) -> str:
         """Post an activity in a conversation (a thread id posts in the thread); its id."""
+        url = self._url(service_url, conversation_id, "activities")
         self._take_slot(conversation_id)
         body = {**activity, "conversation": {"id": conversation_id}}
-        answer = await self._call(
-            "POST", self._url(service_url, conversation_id, "activities"), body
-        )
+        answer = await self._call("POST", url, body)
         return str(answer.get("id") or "")
 
     async def update(
         self, service_url: str, conversation_id: str, activity_id: str, activity: JSON
     ) -> str:
         """Replace an activity the bot sent earlier (a card whose button was pressed)."""
+        url = self._url(service_url, conversation_id, "activities", activity_id)
         self._take_slot(conversation_id)
         body = {**activity, "id": activity_id, "conversation": {"id": conversation_id}}
-        url = self._url(service_url, conversation_id, "activities", activity_id)
         answer = await self._call("PUT", url, body)
         return str(answer.get("id") or activity_id)
 

@@ -1,15 +1,22 @@
 """``POST /api/messages``: Teams activities in, through botbuilder's ``CloudAdapter``.
 
-The request body is read here, so that a malformed activity gets a 400 (and a log line that
-never holds message text) and a request without a valid Bot Framework token a 401. botbuilder
-authenticates (``ConfigurationBotFrameworkAuthentication`` from ``MICROSOFT_APP_*``; no app id
-means emulator mode, without authentication) and runs the turn; the turn itself works on the
-raw activity JSON with the pure translator, asks the engine, and answers through the Bot
-Connector client of ``connector.py``. Only this module and ``auth.py`` import botbuilder.
+Mounted only when it can be trusted: with ``MICROSOFT_APP_ID`` (every request needs a valid
+Bot Framework token), or with ``TEAMS_EMULATOR=1`` (no authentication, for the Bot Framework
+Emulator: the settings refuse it unless ``HOST`` is loopback, requests must come from this
+machine, not through a proxy, and name a loopback ``serviceUrl``).
+
+The request body is read here, so that an oversized body gets a 413, a malformed activity a
+400 (and a log line that never holds message text) and a request without a valid token a 401,
+all before anything is stored or any call is made. botbuilder authenticates
+(``ConfigurationBotFrameworkAuthentication`` from ``MICROSOFT_APP_*``) and runs the turn; the
+turn itself works on the raw activity JSON with the pure translator, asks the engine, and
+answers through the Bot Connector client of ``connector.py``. Only this module and ``auth.py``
+import botbuilder.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +26,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from botframework.connector.auth import BotFrameworkAuthentication
+from yarl import URL
 
 from adapters.settings import Settings
 from adapters.teams import connector as connector_module
@@ -51,6 +59,7 @@ from adapters.teams.turn import (
 )
 from bot.core.contribution import NOTHING, Contribution
 from bot.core.i18n import Translator, translator
+from bot.core.loopback import is_local_request, is_loopback
 from bot.core.model import Action, MemberJoined, Platform
 from bot.outbox.delivery import DeliveryError
 from storage.conversation_refs import (
@@ -73,6 +82,9 @@ log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
 
+#: The largest activity accepted (the server's own limit); Teams sends a few kilobytes.
+MAX_ACTIVITY_BYTES = 1024 * 1024
+
 
 @dataclass
 class TeamsBot:
@@ -88,10 +100,28 @@ class TeamsBot:
 
     # --- HTTP -------------------------------------------------------------------------------
 
+    @property
+    def emulator(self) -> bool:
+        """Emulator mode: no app id, nothing authenticated (loopback only)."""
+        return not self.runtime.settings.microsoft_app_id
+
     async def handle_request(self, request: web.Request) -> web.Response:
         """``POST /api/messages``."""
+        if self.emulator and not is_local_request(
+            request.remote, request.url.host, request.headers.keys()
+        ):
+            log.warning("refused a Teams emulator request that did not come from this machine")
+            return web.json_response({"error": "forbidden"}, status=403)
+        if request.content_length is not None and request.content_length > MAX_ACTIVITY_BYTES:
+            return _too_large()
         try:
-            body = await request.json()
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _too_large()
+        if len(raw) > MAX_ACTIVITY_BYTES:
+            return _too_large()
+        try:
+            body = json.loads(raw)
             kind = activity_type(body)
             activity = Activity().deserialize(body)
         except (ValueError, MalformedActivity) as exc:
@@ -100,6 +130,11 @@ class TeamsBot:
         except Exception as exc:  # msrest's deserializer raises its own error types
             log.warning("refused a malformed Teams activity: %s", type(exc).__name__)
             return web.json_response({"error": "malformed activity"}, status=400)
+        if self.emulator and _elsewhere(body.get("serviceUrl")):
+            # Unauthenticated: calling the URL a request names would let anyone make the bot
+            # send its answers (and requests) anywhere.
+            log.warning("refused a Teams emulator activity whose serviceUrl is not on loopback")
+            return web.json_response({"error": "forbidden"}, status=403)
         try:
             auth = await self.authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -251,6 +286,21 @@ class TeamsBot:
             reference["user"] = user
 
 
+def _too_large() -> web.Response:
+    log.warning("refused a Teams request larger than %d bytes", MAX_ACTIVITY_BYTES)
+    return web.json_response({"error": "request too large"}, status=413)
+
+
+def _elsewhere(service_url: object) -> bool:
+    """An http(s) URL that is not on loopback (anything else is a malformed activity: 400)."""
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return False
+    try:
+        return not is_loopback(URL(service_url).host)
+    except ValueError:
+        return True
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, MalformedActivity):
         return str(exc)
@@ -265,14 +315,14 @@ def contribute(settings: Settings) -> Contribution:
 
 
 def mount(app: web.Application, runtime: Runtime) -> None:
-    """Serve ``POST /api/messages`` and register the Teams sender (always on: no app id is
-    emulator mode)."""
+    """Serve ``POST /api/messages`` and register the Teams sender, with an app id or in
+    emulator mode (``TEAMS_EMULATOR=1``); otherwise there is no such endpoint."""
     settings = runtime.settings
     if not settings.teams_enabled:
         return
     authentication = build_authentication(settings)
     tokens = OutboundTokens(authentication, settings.microsoft_app_id)
-    connector = BotConnector(tokens.authorization)
+    connector = BotConnector(tokens.authorization, loopback_only=not settings.microsoft_app_id)
     sender = TeamsSender(runtime.db, connector, settings)
     adapter = CloudAdapter(authentication)
     bot = TeamsBot(runtime, adapter, authentication, connector, sender, tokens)
@@ -281,8 +331,16 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     app.router.add_post("/api/messages", bot.handle_request)
     if settings.microsoft_app_id:
         log.info("Teams: %s bot, Bot Framework tokens required", settings.microsoft_app_type)
+        if settings.microsoft_openid_metadata_url:
+            log.warning(
+                "Teams: tokens are checked against the keys of MICROSOFT_OPENID_METADATA_URL, "
+                "not Microsoft's"
+            )
     else:
-        log.info("Teams: emulator mode (no MICROSOFT_APP_ID): requests are not authenticated")
+        log.warning(
+            "Teams: emulator mode (TEAMS_EMULATOR=1): /api/messages authenticates nothing; "
+            "served to this machine only, answering loopback service URLs only"
+        )
 
     async def close_connector(_app: web.Application) -> None:
         await connector.close()

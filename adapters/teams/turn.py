@@ -25,6 +25,7 @@ from typing import Any
 
 from adapters.teams.cards import form_activity, message_activity, notice_activity
 from adapters.teams.connector import BotConnector
+from adapters.teams.markdown import to_teams
 from adapters.teams.sender import TeamsSender
 from adapters.teams.translate import ActivityInfo
 from bot.core.i18n import Translator
@@ -137,8 +138,8 @@ async def _send_privately(turn: Turn, activity: JSON) -> None:
 
 
 def message_activity_text(text: str) -> JSON:
-    """A one-paragraph markdown message."""
-    return {"type": "message", "textFormat": "markdown", "text": text}
+    """A one-paragraph markdown message (``text``: neutral markup)."""
+    return {"type": "message", "textFormat": "markdown", "text": to_teams(text)}
 
 
 async def _reply(turn: Turn, intent: Reply) -> None:

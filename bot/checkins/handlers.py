@@ -37,6 +37,7 @@ from bot.checkins.schedule import (
 )
 from bot.core.i18n import Translator, translator
 from bot.core.identity import Roster
+from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
     Actions,
@@ -632,8 +633,10 @@ async def outbox_status(ctx: Context) -> list[Intent]:
     dead = await outbox.dead_letters(ctx.session, 10)
     if dead:
         lines.append(t("outbox.admin.dead"))
-        lines += [f"• `{row.key}` — {row.last_error or '—'}" for row in dead]
+        lines += [
+            Markup(f"• `{escape(row.key)}` — {escape(row.last_error or '—')}") for row in dead
+        ]
     else:
         lines.append(t("outbox.admin.no_dead"))
-    text = "\n".join(lines)
+    text = Markup("\n").join(lines)
     return [Reply(Message((Heading(t("outbox.admin.title")), Text(text)), text=text))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.markup import Markup, escape
 from bot.core.model import Platform
 
 
@@ -55,6 +56,7 @@ def capability(table: Mapping[Platform, Capabilities], platform: str | Platform)
         return PLAIN
 
 
-def mention(user_id: str, name: str) -> str:
-    """The neutral mention token that adapters with ``mentions`` turn into a real mention."""
-    return f"<@{user_id}|{name}>"
+def mention(user_id: str, name: str) -> Markup:
+    """The neutral mention token that adapters with ``mentions`` turn into a real mention
+    (the id and the name escaped, so that a name cannot close the token or open another)."""
+    return Markup(f"<@{escape(user_id)}|{escape(name)}>")

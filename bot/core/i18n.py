@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from bot.core.markup import Markup, escape
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "conversations" / "locales"
 LANGUAGES: tuple[str, ...] = ("en", "fr")
@@ -52,10 +55,17 @@ class Translator:
         self.lang = lang
         self._t = translations
 
-    def __call__(self, key: str, /, **params: object) -> str:
-        """The message ``key`` with ``{placeholders}`` filled in."""
+    def __call__(self, key: str, /, **params: object) -> Markup:
+        """The message ``key`` with ``{placeholders}`` filled in, as neutral markup.
+
+        The catalog text is trusted markup; every placeholder value that is a string and not
+        already ``Markup`` is escaped, so a name like ``<!channel>`` shows as typed (numbers
+        are formatted as they are).
+        """
         text = self._t.gettext(key)
-        return text.format(**params) if params else text
+        if not params:
+            return Markup(text)
+        return Markup(text.format(**{name: _safe(value) for name, value in params.items()}))
 
     def date(self, value: date | datetime, fmt: str = "medium") -> str:
         """A date in this language's format."""
@@ -69,6 +79,13 @@ class Translator:
             return Locale.parse(code).get_display_name(self.lang) or code
         except (ValueError, TypeError):
             return code
+
+
+def _safe(value: object) -> object:
+    """A placeholder value as markup; numbers stay numbers (their format specs still apply)."""
+    if isinstance(value, int | float | Decimal | Markup):
+        return value
+    return escape(value)
 
 
 def _compile(catalog: Catalog) -> gettext.GNUTranslations:

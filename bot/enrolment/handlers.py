@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core.markup import escape
 from bot.core.model import (
     Action,
     Actions,
@@ -140,7 +141,9 @@ async def edit(ctx: Context) -> list[Intent]:
     enrolment, programme = enrolments[0]
     if len(enrolments) > 1:
         text = ctx.t("edit.which")
-        buttons = tuple(Button(p.name, "enrol.edit_programme", str(p.id)) for _, p in enrolments)
+        buttons = tuple(
+            Button(escape(p.name), "enrol.edit_programme", str(p.id)) for _, p in enrolments
+        )
         return [Reply(Message((Text(text), Actions(buttons)), text=text))]
     return await _start_edit(ctx, enrolment, programme)
 

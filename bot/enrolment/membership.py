@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.markup import Markup, escape
 from bot.core.model import Element, Fields, Heading, Intent, Message, Note, Reply, Text
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
@@ -24,13 +25,14 @@ async def status(ctx: Context) -> list[Intent]:
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), ", ".join(e.topics) or "—"),
+            (t("summary.topics"), Markup(", ").join(e.topics) or "—"),
         ]
         for pair in view.pairs:
             if pair.programme_id == e.programme_id:
                 name = pair.partner or t("status.partner_left")
-                items.append((t("status.pair"), f"{name} ({t(f'pair.status.{pair.status}')})"))
-        elements += [Heading(e.programme), Fields(tuple(items))]
+                status = t(f"pair.status.{pair.status}")
+                items.append((t("status.pair"), Markup(f"{escape(name)} ({status})")))
+        elements += [Heading(escape(e.programme)), Fields(tuple(items))]
     if view.enrolments and not view.pairs:
         elements.append(Text(t("status.no_pair")))
     if view.enrolling:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
     Actions,
@@ -104,7 +105,8 @@ async def home(ctx: Context) -> list[Intent]:
     t = ctx.t
     enrolments = await enrolments_of(ctx.session, ctx.person_id)
     items = tuple(
-        (p.name, f"{t(f'role.{e.role}')} · {t(f'status.{e.status}')}") for e, p in enrolments
+        (escape(p.name), Markup(f"{t(f'role.{e.role}')} · {t(f'status.{e.status}')}"))
+        for e, p in enrolments
     )
     elements: list[Element] = [Heading(t("home.title")), Text(t("home.intro"))]
     elements.append(Fields(items) if items else Text(t("status.none")))

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, TextIO
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.cli import CliCommand, Platforms, cli_command
+from bot.core.csv_cells import safe_writer
 from bot.core.i18n import Translator, translator
+from bot.core.markup import Markup, unescape
 from bot.core.model import Action, Actions, Button, Intent, Message, Reply, Text
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
@@ -180,7 +182,7 @@ async def admin_swap(ctx: Context) -> list[Intent]:
                 "match.swap.broken",
                 mentor=display_name(people.get(mentor), ctx.t),
                 mentee=display_name(people.get(mentee), ctx.t),
-                rules=", ".join(ctx.t(f"match.violation.{code}") for code in codes),
+                rules=Markup(", ").join(ctx.t(f"match.violation.{code}") for code in codes),
             )
             for mentor, mentee, codes in change.violations
             if codes
@@ -603,7 +605,8 @@ def _names(programmes: Sequence[Programme]) -> str:
 
 
 def _plain(text: str) -> str:
-    return text.replace("*", "").replace("_", "")
+    """Markup for a terminal or a spreadsheet: no emphasis marks, entities decoded."""
+    return unescape(text.replace("*", "").replace("_", ""))
 
 
 def _print_round(t: Translator, view: RoundView, status: str, out: TextIO) -> None:
@@ -626,18 +629,9 @@ def _print_round(t: Translator, view: RoundView, status: str, out: TextIO) -> No
         print(f"approve with: python app.py match --approve {view.round_id}", file=out)
 
 
-_CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    # A name starting with "=" would run as a formula in a spreadsheet.
-    return "'" + text if text.startswith(_CSV_RISKY) else text
-
-
 def _write_csv(t: Translator, view: RoundView, path: str, out: TextIO) -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(csv.writer(buffer))
     writer.writerow(["round", "kind", "pair_id", "mentor", "mentee", "score", "explanation"])
     for line in view.pairs:
         writer.writerow(
@@ -645,17 +639,16 @@ def _write_csv(t: Translator, view: RoundView, path: str, out: TextIO) -> None:
                 view.round_id,
                 "pair",
                 line.pair_id,
-                _cell(line.mentor),
-                _cell(line.mentee),
+                line.mentor,
+                line.mentee,
                 f"{line.score:.4f}",
-                _cell(_plain(explain(t, line.reasons, for_admin=True))),
+                _plain(explain(t, line.reasons, for_admin=True)),
             ]
         )
     for u in view.unmatched:
-        who = ("", _cell(u.name)) if u.role == "mentee" else (_cell(u.name), "")
-        writer.writerow(
-            [view.round_id, "unmatched", "", *who, "", unmatched_reason(t, u.role, u.reason)]
-        )
+        who = ("", u.name) if u.role == "mentee" else (u.name, "")
+        reason = _plain(unmatched_reason(t, u.role, u.reason))
+        writer.writerow([view.round_id, "unmatched", "", *who, "", reason])
     if path == "-":
         out.write(buffer.getvalue())
         return

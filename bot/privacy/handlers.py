@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, func, select
 
 from bot.core.i18n import translator
+from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
     Button,
@@ -91,30 +92,31 @@ async def mydata(ctx: Context) -> list[Intent]:
         Heading(t("mydata.title")),
         Fields(
             (
-                (t("mydata.platform"), f"{p.platform} · {p.workspace} · {p.user_id}"),
-                (t("mydata.name"), p.display_name or "—"),
-                (t("mydata.language"), t.language_name(p.locale)),
-                (t("mydata.timezone"), p.timezone),
+                (t("mydata.platform"), escape(f"{p.platform} · {p.workspace} · {p.user_id}")),
+                (t("mydata.name"), escape(p.display_name or "—")),
+                (t("mydata.language"), escape(t.language_name(p.locale))),
+                (t("mydata.timezone"), escape(p.timezone)),
             )
         ),
     ]
+    comma = Markup(", ")
     manager = await manager_of(ctx.session, p.platform, p.workspace, p.user_id)
     if manager is not None:  # HR's import (python app.py import-managers)
-        elements.append(Fields(((t("mydata.manager"), manager),)))
+        elements.append(Fields(((t("mydata.manager"), escape(manager)),)))
     for e, programme in await enrolments_of(ctx.session, ctx.person_id):
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), ", ".join(e.topics_share or e.topics_learn) or "—"),
-            (t("summary.goals"), e.goals or "—"),
+            (t("summary.topics"), comma.join(e.topics_share or e.topics_learn) or "—"),
+            (t("summary.goals"), escape(e.goals or "—")),
             (t("summary.seniority"), t(f"seniority.{e.seniority}")),
-            (t("summary.department"), e.department or "—"),
-            (t("summary.languages"), ", ".join(e.languages or []) or "—"),
+            (t("summary.department"), escape(e.department or "—")),
+            (t("summary.languages"), comma.join(e.languages or []) or "—"),
             (t("summary.frequency"), t(f"frequency.{e.frequency}")),
             (t("summary.capacity"), str(e.capacity)),
-            (t("summary.self_description"), e.self_description or "—"),
+            (t("summary.self_description"), escape(e.self_description or "—")),
         ]
-        elements += [Heading(programme.name), Fields(tuple(items))]
+        elements += [Heading(escape(programme.name)), Fields(tuple(items))]
     pairs = await pairs_of(ctx.session, ctx.person_id, ("proposed", "active", "paused", "ended"))
     answers = (
         await ctx.session.exec(

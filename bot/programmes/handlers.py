@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
     Actions,
@@ -103,7 +104,7 @@ async def _save(
 
 
 def _errors_text(ctx: Context, errors: dict[str, str]) -> Message:
-    lines = [f"• `{name}`: {error}" for name, error in errors.items()]
+    lines = [f"• `{escape(name)}`: {escape(error)}" for name, error in errors.items()]
     return text_message(ctx.t("programme.error.args") + "\n" + "\n".join(lines))
 
 
@@ -128,11 +129,12 @@ async def list_programmes(ctx: Context) -> list[Intent]:
         return [Reply(text_message(t("programme.none")))]
     counts = await enrolment_counts(ctx.session)
     elements: list[Element] = [Heading(t("programme.list.title"))]
+    comma = Markup(", ")
     for p in programmes:
         elements.append(
             Fields(
                 (
-                    (f"#{p.id} {p.name}", t(f"programme.status.{p.status}")),
+                    (escape(f"#{p.id} {p.name}"), t(f"programme.status.{p.status}")),
                     (t("programme.list.kind"), t(f"programme.kind.{p.kind}")),
                     (
                         t("programme.list.people"),
@@ -142,10 +144,13 @@ async def list_programmes(ctx: Context) -> list[Intent]:
                             mentees=counts.get((p.id or 0, "mentee"), 0),
                         ),
                     ),
-                    (t("programme.list.topics"), ", ".join(p.topics or []) or "—"),
-                    (t("programme.list.schedule"), p.match_schedule or t("programme.list.manual")),
+                    (t("programme.list.topics"), comma.join(p.topics or []) or "—"),
+                    (
+                        t("programme.list.schedule"),
+                        escape(p.match_schedule or t("programme.list.manual")),
+                    ),
                     *(
-                        [(t("programme.list.tracks"), ", ".join(p.priority_tracks))]
+                        [(t("programme.list.tracks"), comma.join(p.priority_tracks))]
                         if p.priority_tracks
                         else []
                     ),

@@ -3,6 +3,8 @@
 The same report as ``/mentoring stats``, with the same anonymity rules (a
 hidden figure is an empty cell), one row per slice: the whole scope, each role,
 each programme and each point of the time axis. No individual data, no comments.
+Programme names and track keys are typed by admins: a cell that a spreadsheet would run as
+a formula gets a leading quote (``bot.core.csv_cells``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.core.cli import CliCommand, Platforms, cli_command
+from bot.core.csv_cells import safe_writer
 from bot.core.settings import CoreSettings
 from bot.stats.periods import PeriodError, parse_period
 from bot.stats.privacy import anonymity_k, comment_k
@@ -137,7 +140,7 @@ async def export_csv(
         else:
             scopes = [None, *names]
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = safe_writer(csv.writer(out, lineterminator="\n"))
         writer.writerow(COLUMNS)
         for scope in scopes:
             report = await build_report(

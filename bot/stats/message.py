@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from babel.numbers import format_decimal, format_percent
 
 from bot.core.i18n import Translator
+from bot.core.markup import escape, unescape
 from bot.core.model import Divider, Element, Fields, Heading, Image, Message, Note, Text
 from bot.stats.chart import Series, chart_image
 from bot.stats.periods import ROLLING_DAYS, Period
@@ -149,13 +150,13 @@ def chart_text(t: Translator, report: Report) -> str:
 
 def chart_element(t: Translator, report: Report) -> Image:
     """The PNG chart, described briefly for screen readers (the figures follow as text)."""
-    series = Series(
-        labels=[bucket_label(t, p) for p in report.chart],
+    series = Series(  # drawn as pixels: plain text
+        labels=[unescape(bucket_label(t, p)) for p in report.chart],
         meetings=[p.meetings for p in report.chart],
         usefulness=[p.usefulness for p in report.chart],
-        title=t("stats.chart.title"),
-        meetings_legend=t("stats.chart.meetings"),
-        usefulness_legend=t("stats.chart.usefulness"),
+        title=unescape(t("stats.chart.title")),
+        meetings_legend=unescape(t("stats.chart.meetings")),
+        usefulness_legend=unescape(t("stats.chart.usefulness")),
     )
     return chart_image(series, alt=t("stats.chart.alt", points=len(report.chart)))
 
@@ -240,14 +241,16 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
     if len(report.by_programme) > 1:
         elements.append(Heading(t("stats.by_programme")))
         # Text, not Fields: there may be more programmes than a Slack section has fields (10).
-        lines = [f"{s.key}: {_slice_line(t, s, with_pairs=True)}" for s in report.by_programme]
+        lines = [
+            f"{escape(s.key)}: {_slice_line(t, s, with_pairs=True)}" for s in report.by_programme
+        ]
         elements += [Text(chunk) for chunk in _chunks(lines)]
 
     if report.by_track:
         elements.append(Heading(t("stats.by_track")))
         # "other": people whose consented self-description names no priority track.
         lines = [
-            f"{t('stats.track.other') if s.key == 'other' else s.key}: "
+            f"{t('stats.track.other') if s.key == 'other' else escape(s.key)}: "
             f"{_slice_line(t, s, with_pairs=True, people=True)}"
             for s in report.by_track
         ]
@@ -255,7 +258,7 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
 
     elements.append(Heading(t("stats.comments")))
     if report.comments:
-        elements.append(Text("\n".join(f"• “{c}”" for c in report.comments)))
+        elements.append(Text("\n".join(f"• “{escape(c)}”" for c in report.comments)))
     elif report.comments_allowed:
         elements.append(Note(t("stats.no_comments")))
     else:

@@ -69,7 +69,8 @@ async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion
     await ann.types("/mentoring stauts")
     assert ann.sees("Did you mean `/mentoring status`?")
     await ann.types("/mentoring <script>")
-    assert ann.sees("I don't know `<script>`")
+    # Neutral markup: what was typed is escaped (Slack shows it as typed, never as markup).
+    assert ann.sees("I don't know `&lt;script&gt;`")
     fr = harness.person("Fanny", locale="fr-FR")
     await fr.types("/mentoring jion")
     assert fr.sees("Vouliez-vous dire `/mentoring join`")

@@ -279,6 +279,21 @@ async def test_the_export_writes_aggregates_only(harness: Harness, settings: Set
     assert (view.platform, view.viewer_user_id, view.slice) == ("cli", "ops", "export")
 
 
+async def test_the_export_neutralises_cells_a_spreadsheet_would_run(
+    harness: Harness, settings: Settings
+) -> None:
+    formula = '=HYPERLINK("https://evil.example","Open")'
+    await programme(harness, formula)
+    await programme(harness, "@SUM(1+1)")
+    text = await export_csv(
+        harness.engine.db, settings, programme=None, period="all", now=utcnow(), viewer="ops"
+    )
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows for cell in row]
+    assert "'" + formula in cells and "'@SUM(1+1)" in cells
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+
+
 def test_python_app_export_writes_a_csv_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "microsoft_agents")
-# What the dialogues and words may use of the engine: its neutral model and its translator.
-KERNEL_FOR_CONVERSATIONS = ("bot.core.model", "bot.core.i18n")
+# What the dialogues and words may use of the engine: its neutral model, its translator and
+# the markup the model's texts are written in.
+KERNEL_FOR_CONVERSATIONS = ("bot.core.model", "bot.core.i18n", "bot.core.markup")
 
 
 def imports_of(package: str) -> Iterator[tuple[str, int, str]]:

@@ -26,6 +26,7 @@ from storage.people import find_person
 from storage.tables import Enrolment, Pair, Person, Programme
 from storage.types import utcnow
 from tests.adapters.local.helpers import LocalChatClient, local_settings, start_chat
+from tests.footprint import footprint
 
 DETAILS: dict[str, Any] = {
     "topics": ["AI", "Social media"],
@@ -420,6 +421,38 @@ async def test_requests_naming_another_host_or_from_another_site_are_refused(
     assert same.status == 200
 
 
+PROXY_HEADERS = {
+    "forwarded": {"Forwarded": "for=203.0.113.7;host=chat.example.com;proto=https"},
+    "x-forwarded-for": {"X-Forwarded-For": "203.0.113.7"},
+    "x-real-ip": {"X-Real-IP": "203.0.113.7"},
+    "x-forwarded-host": {"X-Forwarded-Host": "chat.example.com"},
+    "via": {"Via": "1.1 proxy.example.com"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROXY_HEADERS))
+async def test_a_request_relayed_by_a_reverse_proxy_is_refused_with_no_side_effect(
+    chat: LocalChatClient, case: str
+) -> None:
+    # A proxy on this machine connects from loopback: its forwarding headers give it away.
+    before = await footprint(chat.runtime.db)
+
+    read = await chat.get("/local/api/workspace", headers=PROXY_HEADERS[case])
+    write = await chat.post(
+        "/local/api/command",
+        {"persona": "L-sofia", "conversation": "general", "text": "/mentoring admin pairs"},
+        headers=PROXY_HEADERS[case],
+    )
+    clock = await chat.post(
+        "/local/api/clock", {"advance_seconds": 86400}, headers=PROXY_HEADERS[case]
+    )
+
+    assert [(a.status, a.error) for a in (read, write, clock)] == [(403, "loopback_only")] * 3
+    assert await footprint(chat.runtime.db) == before
+    direct = await chat.get("/local/api/workspace")
+    assert direct.status == 200  # the same request, straight from this machine
+
+
 async def test_the_page_and_its_files_are_served_with_a_strict_policy(
     chat: LocalChatClient,
 ) -> None:
@@ -520,3 +553,38 @@ async def test_the_demo_admin_receives_a_problem_report_privately(chat: LocalCha
     assert await sofia.sees("says something is wrong in their pair with *Margaret Chen*")
     for other in ("L-margaret", "L-julien", "L-david"):
         assert not await chat.persona(other).sees("says something is wrong")
+
+
+def _runs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every styled run of these page messages (texts, notes, field values, typed lines)."""
+    found: list[dict[str, Any]] = []
+    for message in messages:
+        lines = list(message.get("lines", []))
+        for element in message.get("elements", []):
+            lines += element.get("lines", [])
+            for item in element.get("items", []):
+                lines += item.get("lines", [])
+        found += [run for line in lines for run in line["runs"]]
+    return found
+
+
+async def test_answers_and_typed_lines_are_shown_as_typed_never_as_links(
+    chat: LocalChatClient,
+) -> None:
+    hostile = "<https://evil.example|click here> & <b>bold</b>"
+    priya = chat.persona("L-priya")
+    await priya.types("/mentoring join")
+    await priya.submits(role="mentor")
+    await priya.submits(**{**DETAILS, "goals": hostile, "department": "R&D <team>"})
+    assert await priya.sees("Please check your enrolment")
+    await priya.types("/mentoring mydata")
+    await priya.types(hostile, conversation="general")
+
+    runs = _runs(await priya.messages()) + _runs(await priya.messages("general"))
+    texts = "".join(run["text"] for run in runs)
+    assert "<b>bold</b>" in texts and "R&D <team>" in texts  # as typed: entities decoded
+    assert "&amp;" not in texts and "&lt;" not in texts
+    for run in runs:
+        if "evil.example" in run.get("href", ""):
+            assert run["text"] == run["href"]  # a bare address at most, never a disguised link
+    assert not any(run.get("text") == "click here" for run in runs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -19,6 +21,7 @@ from testkit.slack_signing import (
     block_actions_body,
     event_callback_body,
     message_event,
+    signed_request_headers,
     slash_command_body,
     view_submission_body,
 )
@@ -159,3 +162,27 @@ async def test_without_a_signing_secret_http_requests_are_refused(
         status, _ = await slack.post(body, content_type, secret="")
         assert status == 401
         assert await nothing_happened(slack)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["yesterday", "", "1e9", "0x10", "9" * 5000, "12 34"],
+    ids=["word", "empty", "float", "hex", "huge", "space"],
+)
+@pytest.mark.parametrize("kind", ["command", "event"])
+async def test_a_timestamp_that_is_not_a_number_gets_401_not_500(
+    slack: SlackTestApp, timestamp: str, kind: str
+) -> None:
+    slack.person("U0001", "Alice")
+    if kind == "command":
+        body, content_type = slash_command_body(text="join", user_id="U0001")
+    else:
+        body, content_type = event_callback_body(message_event("hello", user_id="U0001"))
+    # A correctly computed signature over the odd timestamp: only the number is wrong.
+    headers = signed_request_headers(slack.secret, body, content_type)
+    basestring = b"v0:" + timestamp.encode() + b":" + body
+    digest = hmac.new(slack.secret.encode(), basestring, hashlib.sha256).hexdigest()
+    headers.update({"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"})
+    response = await slack.http.post("/slack/events", data=body, headers=headers)
+    assert response.status == 401
+    assert await nothing_happened(slack)

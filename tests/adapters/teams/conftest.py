@@ -1,5 +1,6 @@
 """Fixtures: the real aiohttp app (``app.build_runtime`` + ``app.build_web_app``) on a fresh
-database, in Teams emulator mode, talking to an in-process fake Bot Connector."""
+database, in Teams emulator mode (``TEAMS_EMULATOR=1``), talking to an in-process fake Bot
+Connector."""
 
 from __future__ import annotations
 

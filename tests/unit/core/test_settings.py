@@ -21,6 +21,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
         "DATABASE_URL",
         "MENTORING_ADMINS",
         "LOCAL_CHAT",
+        "HOST",
+        "TEAMS_EMULATOR",
+        "MICROSOFT_OPENID_METADATA_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]  # no stray .env
@@ -49,6 +52,27 @@ def test_comma_separated_ids_and_env_file(monkeypatch: pytest.MonkeyPatch, tmp_p
         ({"SLACK_SIGNING_SECRET": "s"}, "without SLACK_BOT_TOKEN"),
         ({"MICROSOFT_APP_ID": "id"}, "without MICROSOFT_APP_PASSWORD"),
         ({"MICROSOFT_APP_TYPE": "SingleTenant"}, "needs MICROSOFT_APP_TENANT_ID"),
+        (
+            {"TEAMS_EMULATOR": "1", "HOST": "0.0.0.0"},  # noqa: S104
+            "TEAMS_EMULATOR=1 needs HOST to be a loopback",
+        ),
+        ({"TEAMS_EMULATOR": "1", "HOST": "bot.example.com"}, "TEAMS_EMULATOR=1 needs HOST"),
+        (
+            {"TEAMS_EMULATOR": "1", "MICROSOFT_APP_ID": "id", "MICROSOFT_APP_PASSWORD": "p"},
+            "TEAMS_EMULATOR=1 and MICROSOFT_APP_ID are both set",
+        ),
+        (
+            {"MICROSOFT_OPENID_METADATA_URL": "https://login.example/openid"},
+            "MICROSOFT_OPENID_METADATA_URL is set without MICROSOFT_APP_ID",
+        ),
+        (
+            {
+                "MICROSOFT_APP_ID": "id",
+                "MICROSOFT_APP_PASSWORD": "p",
+                "MICROSOFT_OPENID_METADATA_URL": "http://login.example/openid",
+            },
+            "MICROSOFT_OPENID_METADATA_URL must be an https:// URL",
+        ),
         ({"MENTORING_ANONYMITY_K": "2"}, "MENTORING_ANONYMITY_K"),
         ({"PORT": "not-a-port"}, "PORT"),
     ],
@@ -98,3 +122,23 @@ def test_an_unusual_bot_token_is_only_warned_about(
     assert load_settings().slack_enabled
     assert "does not look like a bot token" in caplog.text
     assert "test-token" not in caplog.text
+
+
+def test_teams_is_served_only_with_an_app_id_or_an_explicit_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not load_settings().teams_enabled  # no credentials: no /api/messages
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert not load_settings().teams_enabled  # a Slack-only server
+    monkeypatch.setenv("TEAMS_EMULATOR", "1")
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        monkeypatch.setenv("HOST", host)
+        emulated = load_settings()
+        assert emulated.teams_enabled and not emulated.teams_configured
+    monkeypatch.delenv("TEAMS_EMULATOR")
+    monkeypatch.setenv("MICROSOFT_APP_ID", "id")
+    monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "p")
+    monkeypatch.setenv("MICROSOFT_OPENID_METADATA_URL", "http://127.0.0.1:9/openid")
+    configured = load_settings()
+    assert configured.teams_enabled and configured.teams_configured
