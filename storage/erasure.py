@@ -54,7 +54,7 @@ ERASED_REASON = "erased: the person left"
 # Set on the session's info: once committed, SQLite checkpoints its WAL (storage.db).
 CHECKPOINT_FLAG = "wal_checkpoint"
 MIN_NAME = 3  # shorter display names would match unrelated words: the user id still matches
-UNSENT = ("pending", "sending", "dead", "cancelled")
+NOT_YET_SENT = ("pending", "sending")  # would still be sent: cancelled
 
 
 def _needles(person: Person) -> list[str]:
@@ -182,7 +182,7 @@ async def _erase_from_outbox(session: AsyncSession, person: Person) -> None:
         values: dict[str, Any] = {"payload": {}, "target": _without(target, person)}
         if person.user_id in key:  # e.g. a group message split into 1:1s: "intro:7:group>U1"
             values["key"] = f"erased:{row_id}"
-        if status in UNSENT and status != "cancelled":
+        if status in NOT_YET_SENT:
             values.update(status="cancelled", claimed_until=None, last_error=ERASED_REASON)
         await conn.execute(update(table).where(table.c.id == row_id).values(**values))
 
