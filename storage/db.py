@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,10 +18,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.erasure import CHECKPOINT_FLAG
 from storage.known_people import PEOPLE_CHANGED, watch_people
 from storage.sqlite_inline import inline_creator, is_file_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,6 +35,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten with zeros rather than left in free pages, so an
+    # erased person (``leave``) cannot be read back from the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -129,6 +135,24 @@ class Database:
         # Committed: people remembered by the read-only path may be out of date now.
         if session.info.pop(PEOPLE_CHANGED, False):
             self.people_generation += 1
+        if session.info.pop(CHECKPOINT_FLAG, False):
+            await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and empty it.
+
+        Run after an erasure, so that the erased values do not linger in the
+        ``-wal`` file. Best effort: a long reader may keep part of the log, which
+        the next checkpoint then truncates. PostgreSQL: nothing (see the docs on
+        dead tuples and VACUUM).
+        """
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:
+            result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.scalar()
+        if busy:
+            log.warning("WAL checkpoint after an erasure was partial (a reader was active)")
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:

@@ -178,6 +178,11 @@ async def mark_sent(
 ) -> int:
     """Record delivered rows (id, platform message id) still claimed by ``worker``.
 
+    The message body is purged: once delivered, only the delivery metadata (key,
+    target, status, times, platform message id) is kept, so the outbox does not
+    become a second copy of everything said to people (names, answers, comments
+    of a dead letter...). Nothing reads a sent row's payload.
+
     One statement for the whole batch (its row count is reliable on both databases).
     """
     if not sent:
@@ -193,6 +198,7 @@ async def mark_sent(
         )
         .values(
             status=SENT,
+            payload={},
             platform_message_id=case(ids, value=table.c.id),
             sent_at=at,
             claimed_until=None,

@@ -389,10 +389,20 @@ async def satisfaction_series(
     return {int(b): (int(n), float(avg) if avg is not None else None) for b, n, avg in rows}
 
 
+@dataclass(frozen=True)
+class SampledComment:
+    """A comment and the coarse slices it belongs to (for the per-slice threshold)."""
+
+    text: str
+    programme_id: int | None
+    role: str | None
+    track: str | None
+
+
 async def sample_comments(
     session: AsyncSession, programme_id: int | None, weeks: tuple[str, str], limit: int
-) -> list[str]:
-    """A random sample of the period's comments (the caller checks the threshold first).
+) -> list[SampledComment]:
+    """A random sample of the period's comments (the caller checks the thresholds).
 
     The keys are random, so the comments that follow a random key make a random
     sample: a short walk along the primary key instead of sorting every comment of
@@ -402,7 +412,12 @@ async def sample_comments(
     period = func.coalesce(col(FeedbackAnswer.period), "")
     comment = col(FeedbackAnswer.comment)
     key = col(FeedbackAnswer.id)
-    base = select(comment).where(
+    base = select(
+        comment,
+        col(FeedbackAnswer.programme_id),
+        col(FeedbackAnswer.role),
+        col(FeedbackAnswer.track),
+    ).where(
         period >= weeks[0],
         period < weeks[1],
         comment.is_not(None),
@@ -414,7 +429,7 @@ async def sample_comments(
     if len(found) < limit:
         before = base.where(key < start).order_by(key).limit(limit - len(found))
         found += list((await session.exec(before)).all())
-    return [str(c) for c in found if c]
+    return [SampledComment(str(c), pid, role, track) for c, pid, role, track in found if c]
 
 
 async def log_view(

@@ -165,8 +165,23 @@ def form_payload(
 
 
 def closed_form_payload(payload: Mapping[str, Any], status: FormStatus) -> dict[str, Any]:
-    """A form that is done: the questions stay, the answers typed into it are dropped."""
-    return {"form": payload.get("form", {}), "status": status}
+    """A form that is done: the questions stay, the answers typed into it are dropped,
+    and so are the values it was opened with (a survey re-shown after an error holds
+    the answers given so far; an edit form holds the enrolment's answers)."""
+    form = dict(payload.get("form") or {})
+    if isinstance(form.get("fields"), list):
+        form["fields"] = [
+            {**f, "initial": None} if isinstance(f, dict) else f for f in form["fields"]
+        ]
+    return {"form": form, "status": status}
+
+
+def kept_values(
+    typed: Mapping[str, str | list[str]], forget: Sequence[str]
+) -> dict[str, str | list[str]]:
+    """What a refused form keeps of what was typed: everything but the fields the bot
+    said to forget (a self-description without consent), which are typed again."""
+    return {name: value for name, value in typed.items() if name not in forget}
 
 
 # --- Markdown → runs --------------------------------------------------------------------------
@@ -594,8 +609,9 @@ def effects(intents: Sequence[Intent], origin: Origin) -> list[Effect]:
                 out.append(
                     Append(origin.conversation, origin.persona, "form", form_payload(form), True)
                 )
-            case FormErrors(form=form, errors=errors):
-                payload = form_payload(form, errors=errors, values=origin.values)
+            case FormErrors(form=form, errors=errors, forget=forget):
+                kept = kept_values(origin.values, forget)
+                payload = form_payload(form, errors=errors, values=kept)
                 if submitted is not None:
                     out.append(Replace(submitted.id, "form", payload, active=True))
                 else:

@@ -311,10 +311,16 @@ class OpenForm:
 
 @dataclass(frozen=True)
 class FormErrors:
-    """The submitted form is invalid: show these errors next to the fields."""
+    """The submitted form is invalid: show these errors next to the fields.
+
+    ``forget``: fields whose typed value must not be kept anywhere (a
+    self-description without consent): an adapter that stores forms (the local
+    chat) drops them; the person types them again.
+    """
 
     form: Form
     errors: Mapping[str, str] = field(default_factory=dict)
+    forget: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -212,12 +212,24 @@ async def submit_details(ctx: Context) -> list[Intent]:
         return [CloseForm(), Reply(text_message(ctx.t("error.stale")))]
     env = await _env(ctx, d)
     clean, errors = validate(dialogue.DETAILS, event.values, ctx.t, env)
+    forget: tuple[str, ...] = ()
     if clean.get("self_description") and not clean.get("consent"):
+        # Without consent the note is neither kept nor shown back: it is typed again.
         errors["consent"] = ctx.t("enrol.error.consent")
+        errors["self_description"] = ctx.t("enrol.error.consent_note")
+        clean.pop("self_description")
+        forget = ("self_description",)
     if errors:
-        merged = {**d.data, **{k: v for k, v in event.values.items() if k in clean}}
-        d.data = merged
-        return [FormErrors(await _form_for(ctx, d, errors), errors)]
+        # The form is drawn again from a copy: nothing refused reaches the stored dialogue.
+        shown = Dialogue(
+            id=d.id,
+            person_id=d.person_id,
+            kind=d.kind,
+            step=d.step,
+            version=d.version,
+            data={**d.data, **{k: v for k, v in event.values.items() if k in clean}},
+        )
+        return [FormErrors(await _form_for(ctx, shown, errors), errors, forget)]
     data = {**d.data, **clean}
     data["seniority"] = str(data.get("seniority", "1"))
     if data.get("role") != "mentor":

@@ -22,6 +22,7 @@ from storage.programmes import find_programme, open_programmes
 from storage.tables import Programme
 
 MAX_KEY = 120
+ENROLLED = ("active", "paused")  # enrolment statuses that may answer an ad-hoc survey
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ async def resolve_survey(ctx: Context, state: str) -> Survey | None:
     if kind == "end" and len(ids) == 1:
         return await _pair_survey(ctx, ids[0], None)
     if kind == "adhoc" and len(ids) == 1:
-        named = await _named(ctx, ids[0])
-        return Survey("adhoc", (named,)) if named else None
+        # Only about a programme of one's own: anyone else's answers would pad the totals.
+        mine = [c for c in await _adhoc_programmes(ctx) if c[0] == ids[0]]
+        return Survey("adhoc", tuple(mine)) if mine else None
     if kind == "adhoc" and not ids:
         choices = await _adhoc_programmes(ctx)
         return Survey("adhoc", tuple(choices)) if choices else None
@@ -88,11 +90,25 @@ async def _pair_survey(ctx: Context, pair_id: int, cycle: int | None) -> Survey 
 
 
 async def _adhoc_programmes(ctx: Context) -> list[tuple[int, str]]:
-    """The programmes the person takes part in, else the open ones."""
-    mine = [(p.id, p.name) for _, p in await enrolments_of(ctx.session, ctx.person_id)]
-    if mine:
-        return [(pid, name) for pid, name in mine if pid is not None]
-    return [(p.id, p.name) for p in await open_programmes(ctx.session) if p.id is not None]
+    """The open programmes the person is enrolled in (active or paused): the only ones
+    they may give ad-hoc feedback on.
+
+    Anyone else's answers (a manager, a colleague who never joined, answers about a
+    closed programme) could pad a slice up to the anonymity threshold with answers
+    whose values they know, and then read the one real answer as the total minus theirs.
+    """
+    return [
+        (p.id, p.name)
+        for e, p in await enrolments_of(ctx.session, ctx.person_id)
+        if p.id is not None and p.status == "open" and e.status in ENROLLED
+    ]
+
+
+def _not_yours(ctx: Context, mine: list[tuple[int, str]]) -> str:
+    """Feedback is for the programmes one takes part in: say which ones those are."""
+    if not mine:
+        return ctx.t("feedback.not_enrolled")
+    return ctx.t("feedback.not_yours", names=", ".join(name for _, name in mine))
 
 
 def _already(ctx: Context, *, replace: bool = False) -> list[Intent]:
@@ -110,16 +126,19 @@ def _open(ctx: Context, state: str, s: Survey) -> list[Intent]:
 async def feedback(ctx: Context) -> list[Intent]:
     """Anonymous feedback about a programme, at any time (once a week per programme)."""
     week = iso_week(ctx.now)
+    mine = await _adhoc_programmes(ctx)
     if ctx.args:
         wanted = await find_programme(ctx.session, " ".join(ctx.args))
         if wanted is None or wanted.id is None:
             names = ", ".join(p.name for p in await open_programmes(ctx.session)) or "—"
             return [Reply(text_message(ctx.t("feedback.unknown_programme", names=names)))]
-        choices = [(wanted.id, wanted.name)]
+        choices = [c for c in mine if c[0] == wanted.id]
+        if not choices:
+            return [Reply(text_message(_not_yours(ctx, mine)))]
     else:
-        choices = await _adhoc_programmes(ctx)
+        choices = mine
     if not choices:
-        return [Reply(text_message(ctx.t("feedback.no_programme")))]
+        return [Reply(text_message(_not_yours(ctx, mine)))]
     if len(choices) == 1:
         pid = choices[0][0]
         if await has_answered(ctx.session, ctx.person_id, survey.adhoc_survey_key(pid, week)):

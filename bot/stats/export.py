@@ -23,7 +23,7 @@ from bot.core.csv_cells import safe_writer
 from bot.core.settings import CoreSettings
 from bot.stats.periods import PeriodError, parse_period
 from bot.stats.privacy import anonymity_k, comment_k
-from bot.stats.report import Feedback, Report, Slice, build_report
+from bot.stats.report import Feedback, Report, Slice, build_reports
 from storage.db import Database
 from storage.programmes import all_programmes, find_programme
 from storage.stats import log_view
@@ -53,8 +53,13 @@ class ExportError(ValueError):
 def _feedback_cells(f: Feedback) -> list[str]:
     if not f.shown:
         return ["", "", ""]  # below the anonymity threshold: not even the count
-    usefulness = f"{f.usefulness:.2f}" if f.usefulness is not None else ""
+    usefulness = f"{f.usefulness:.1f}" if f.usefulness is not None else ""
     return [str(f.answers), usefulness, str(f.nps) if f.nps is not None else ""]
+
+
+def _cell(value: int | None) -> str:
+    """A count, or an empty cell when it is hidden (fewer than k)."""
+    return str(value) if value is not None else ""
 
 
 def _rate(value: float | None) -> str:
@@ -84,7 +89,7 @@ def report_rows(report: Report) -> Iterator[list[str]]:
     for s in report.by_track:
         yield _slice_row(scope, label, f"track:{s.key}", s, people=True)
     for p in report.chart:
-        shown = f"{p.usefulness:.2f}" if p.usefulness is not None else ""
+        shown = f"{p.usefulness:.1f}" if p.usefulness is not None else ""
         when = f"{p.unit}:{p.start.date().isoformat()}"
         yield [scope, label, when, "", "", "", "", "", str(p.meetings), "", "", shown, ""]
 
@@ -98,9 +103,9 @@ def _slice_row(
         scope,
         label,
         name,
-        str(s.active) if people else "",
-        str(s.paused) if people else "",
-        str(s.unmatched) if people else "",
+        _cell(s.active) if people else "",
+        _cell(s.paused) if people else "",
+        _cell(s.unmatched) if people else "",
         str(s.active_pairs) if s.active_pairs is not None else "",
         str(s.running) if s.running is not None else "",
         str(s.met) if s.met is not None else "",
@@ -142,15 +147,17 @@ async def export_csv(
         out = io.StringIO()
         writer = safe_writer(csv.writer(out, lineterminator="\n"))
         writer.writerow(COLUMNS)
-        for scope in scopes:
-            report = await build_report(
-                session,
-                programme_id=scope,
-                programme_names=names,
-                period=window,
-                k=k,
-                comment_k=comment_k(settings.mentoring_comment_k, k),
-            )
+        # One file, one publication: the reports are audited together, so that no hidden
+        # cell of a programme is "all programmes" minus the cells of the others.
+        reports = await build_reports(
+            session,
+            scopes=scopes,
+            programme_names=names,
+            period=window,
+            k=k,
+            comment_k=comment_k(settings.mentoring_comment_k, k),
+        )
+        for report in reports:
             writer.writerows(report_rows(report))
         await log_view(
             session,

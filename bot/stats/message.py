@@ -18,7 +18,7 @@ from bot.stats.chart import Series, chart_image
 from bot.stats.periods import ROLLING_DAYS, Period
 from bot.stats.report import ChartPoint, Feedback, Report, Slice
 
-CHECKIN_ANSWERS = ("met", "scheduled", "not_yet", "pause", "problem")
+CHECKIN_ANSWERS = ("met", "scheduled", "not_yet", "pause")  # "problem": admins only
 # Paragraphs kept short enough for every platform's text block (adapters still split longer
 # texts; this only keeps the breaks between lines, where they read best).
 SECTION_CHARS = 2900
@@ -54,7 +54,14 @@ def _signed(t: Translator, value: float, digits: int = 0) -> str:
     return ("+" if rounded > 0 else "−") + text
 
 
-def _met(t: Translator, met: int | None, running: int | None) -> str:
+def _few(t: Translator, n: int | None, k: int) -> str:
+    """A people count, or "hidden" (below k, or it would give a small one away)."""
+    return _count(t, n) if n is not None else t("stats.few")
+
+
+def _met(t: Translator, met: int | None, running: int | None, k: int = 0) -> str:
+    if running is None or (met is None and running):
+        return t("stats.few")
     if not running:
         return t("stats.no_pairs_running")
     return t(
@@ -90,23 +97,25 @@ def _feedback_line(t: Translator, f: Feedback) -> str:
     )
 
 
-def _slice_line(t: Translator, s: Slice, *, with_pairs: bool, people: bool | None = None) -> str:
+def _slice_line(
+    t: Translator, s: Slice, *, with_pairs: bool, people: bool | None = None, k: int = 0
+) -> str:
     parts = []
     if people if people is not None else s.key != "other":
         parts.append(
             t(
                 "stats.slice_people",
-                active=_count(t, s.active),
-                paused=_count(t, s.paused),
-                unmatched=_count(t, s.unmatched),
+                active=_few(t, s.active, k),
+                paused=_few(t, s.paused, k),
+                unmatched=_few(t, s.unmatched, k),
             )
         )
     if with_pairs:
         parts.append(
             t(
                 "stats.slice_pairs",
-                pairs=_count(t, s.active_pairs or 0),
-                met=_met(t, s.met, s.running),
+                pairs=_few(t, s.active_pairs, k),
+                met=_met(t, s.met, s.running, k),
             )
         )
     parts.append(t("stats.slice_feedback", feedback=_feedback_line(t, s.feedback)))
@@ -234,7 +243,8 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
     elements.append(
         Fields(
             tuple(
-                (_role_label(t, s.key), _slice_line(t, s, with_pairs=False)) for s in report.by_role
+                (_role_label(t, s.key), _slice_line(t, s, with_pairs=False, k=report.k))
+                for s in report.by_role
             )
         )
     )
@@ -242,7 +252,8 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
         elements.append(Heading(t("stats.by_programme")))
         # Text, not Fields: there may be more programmes than a Slack section has fields (10).
         lines = [
-            f"{escape(s.key)}: {_slice_line(t, s, with_pairs=True)}" for s in report.by_programme
+            f"{escape(s.key)}: {_slice_line(t, s, with_pairs=True, k=report.k)}"
+            for s in report.by_programme
         ]
         elements += [Text(chunk) for chunk in _chunks(lines)]
 
@@ -251,7 +262,7 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
         # "other": people whose consented self-description names no priority track.
         lines = [
             f"{t('stats.track.other') if s.key == 'other' else escape(s.key)}: "
-            f"{_slice_line(t, s, with_pairs=True, people=True)}"
+            f"{_slice_line(t, s, with_pairs=True, people=True, k=report.k)}"
             for s in report.by_track
         ]
         elements += [Text(chunk) for chunk in _chunks(lines)]
@@ -278,8 +289,11 @@ def _with_trend(t: Translator, value: str, trend: float | None, digits: int, key
 
 
 def _checkins(t: Translator, report: Report) -> str:
-    if not any(report.checkins.values()):
+    """The check-in answers of the period; a count below k is "hidden", and a
+    "problem" answer is never among them (it goes to the admins, privately)."""
+    if not any(n is None or n > 0 for n in report.checkins.values()):
         return t("stats.no_checkins")
     return " · ".join(
-        f"{t(f'stats.answer.{a}')} {_count(t, report.checkins.get(a, 0))}" for a in CHECKIN_ANSWERS
+        f"{t(f'stats.answer.{a}')} {_few(t, report.checkins.get(a, 0), report.k)}"
+        for a in CHECKIN_ANSWERS
     )

@@ -7,7 +7,9 @@
 - Complementary suppression: when a slice of a partition is hidden, its
   next-smallest sibling is hidden too, and so on until the hidden slices
   together hold at least ``k`` answers. So the total minus the visible slices
-  never gives away one small slice.
+  never gives away one small slice. Across partitions and reports, the
+  disclosure auditor (``bot.stats.disclosure``) applies the same rule to every
+  relation at once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import random
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
+
+from bot.stats.disclosure import Relation, audit
 
 MIN_K = 3
 COMMENT_EXCERPT_CHARS = 280
@@ -46,17 +50,22 @@ def hidden_slices(counts: Mapping[K, int], k: int) -> frozenset[K]:
 
     ``counts`` gives the number of answers in every slice of the partition
     (all of them, including the ones not displayed, so that the arithmetic
-    holds). Empty slices reveal nothing and never trigger suppression.
+    holds). The partition's total is known to the reader. This is the
+    disclosure auditor (``bot.stats.disclosure``) on the simplest table: one
+    total and its slices.
     """
-    hidden = {key for key, n in counts.items() if 0 < n < k}
-    while hidden and (len(hidden) < 2 or sum(counts[key] for key in hidden) < k):
-        candidates = [
-            (n, repr(key), key) for key, n in counts.items() if n > 0 and key not in hidden
-        ]
-        if not candidates:
-            break  # everything is hidden: the total is below k as well
-        hidden.add(min(candidates, key=lambda c: (c[0], c[1]))[2])
-    return frozenset(hidden)
+    total = _Total()
+    table: dict[Hashable, int] = {total: sum(counts.values())}
+    table.update((key, n) for key, n in counts.items())
+    found = audit(table, [Relation[Hashable](total, tuple(counts))], k)
+    return frozenset(key for key in counts if key in found)
+
+
+class _Total:
+    """The key of a partition's total, unlike any slice's key."""
+
+    def __repr__(self) -> str:
+        return "<total>"
 
 
 def nps(promoters: int, detractors: int, answers: int) -> int | None:

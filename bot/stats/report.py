@@ -1,33 +1,34 @@
 """The programme health report behind ``/mentoring stats`` and ``python app.py export``.
 
 Storage aggregates in SQL (``storage.stats``); this module puts the grouped
-rows together and applies the anonymity rules (``bot.stats_privacy``) before
-anything leaves it: a hidden feedback figure is ``None`` here, so no renderer
-can show it by mistake.
+rows together, then hands every feedback cell of what is about to be published
+(one report, or all the reports of an export together) to the disclosure
+auditor (``bot.stats.disclosure``) before anything leaves it: a hidden feedback
+figure is ``None`` here, so no renderer can show it by mistake. Averages are
+rounded to one decimal here, and small people counts (tracks, check-in answers)
+are hidden below *k* like feedback.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.stats.disclosure import Relation, audit
 from bot.stats.periods import Bucket, Period, chart_buckets
-from bot.stats.privacy import (
-    COMMENT_EXCERPTS,
-    comment_excerpts,
-    hidden_slices,
-    is_visible,
-    nps,
-)
+from bot.stats.privacy import comment_excerpts, is_visible, nps
 from storage import stats as queries
 from storage.stats import FeedbackTotals
 from storage.tables import Programme
 
 ROLES = ("mentor", "mentee")
+PROBLEM = "problem"  # a check-in answer for the admins only
+COMMENT_SAMPLE = 20  # comments drawn before the per-slice rule keeps some of them
 OTHER = "other"  # feedback from people with no enrolment, or a role no longer known
 
 
@@ -46,9 +47,9 @@ class Slice:
     """One slice of the report (a role, a programme, or a priority track)."""
 
     key: str
-    active: int = 0
-    paused: int = 0
-    unmatched: int = 0
+    active: int | None = 0  # None: hidden (fewer than k, or would give a small one away)
+    paused: int | None = 0
+    unmatched: int | None = 0
     active_pairs: int | None = None
     running: int | None = None
     met: int | None = None
@@ -69,6 +70,8 @@ class ChartPoint:
     meetings: int
     usefulness: float | None
     answered: bool = False  # some answers exist (shown, or hidden for anonymity)
+    answers: int = 0  # for the auditor: how many answers the point is built from
+    window: int = 2  # 0: inside the period, 1: inside the previous one, 2: neither
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class Report:
     met: int
     previous_running: int | None
     previous_met: int | None
-    checkins: Mapping[str, int]
+    checkins: Mapping[str, int | None]  # None: fewer than k answers; never "problem"
     feedback: Feedback
     previous_feedback: Feedback | None
     by_role: tuple[Slice, ...]
@@ -164,7 +167,9 @@ class _Sums:
         """The figures, or only the count when they must stay hidden."""
         if not shown:
             return Feedback(self.answers, False)
-        usefulness = self.usefulness_sum / self.usefulness_n if self.usefulness_n else None
+        usefulness = (
+            round(self.usefulness_sum / self.usefulness_n, 1) if self.usefulness_n else None
+        )
         return Feedback(
             self.answers, True, usefulness, nps(self.promoters, self.detractors, self.recommend_n)
         )
@@ -177,15 +182,9 @@ def _grouped(rows: Iterable[tuple[Hashable, _Sums]]) -> dict[Hashable, _Sums]:
     return dict(sums)
 
 
-def _partition(
-    sums: Mapping[Hashable, _Sums], k: int, total_shown: bool
-) -> dict[Hashable, Feedback]:
-    """Each slice's figures, with k-anonymity and complementary suppression applied."""
-    hidden = hidden_slices({key: s.answers for key, s in sums.items()}, k)
-    return {
-        key: s.figures(total_shown and key not in hidden and is_visible(s.answers, k))
-        for key, s in sums.items()
-    }
+def _partition(sums: Mapping[Hashable, _Sums]) -> dict[Hashable, Feedback]:
+    """Each slice's figures, before the auditor decides what may be shown."""
+    return {key: s.figures(s.answers > 0) for key, s in sums.items()}
 
 
 def _role_key(role: str | None) -> str:
@@ -201,7 +200,35 @@ async def build_report(
     k: int,
     comment_k: int,
 ) -> Report:
-    """The report for one programme (or all of them, ``programme_id=None``) over ``period``."""
+    """The report for one programme (or all of them, ``programme_id=None``) over ``period``,
+    audited as a whole before it is returned."""
+    raw = await _gather(session, programme_id, programme_names, period, comment_k)
+    return publish([raw], k)[0]
+
+
+async def build_reports(
+    session: AsyncSession,
+    *,
+    scopes: Sequence[int | None],
+    programme_names: Mapping[int, str],
+    period: Period,
+    k: int,
+    comment_k: int,
+) -> list[Report]:
+    """Several reports published together (the CSV export): audited together, so that no
+    hidden cell of one is the difference of cells shown in the others."""
+    raws = [await _gather(session, scope, programme_names, period, comment_k) for scope in scopes]
+    return publish(raws, k)
+
+
+async def _gather(
+    session: AsyncSession,
+    programme_id: int | None,
+    programme_names: Mapping[int, str],
+    period: Period,
+    comment_k: int,
+) -> Report:
+    """Every figure, before the auditor: never returned to a caller as it is."""
     previous = period.previous
     participation = await queries.participation(session, programme_id)
     pairs = await queries.active_pairs(session, programme_id)
@@ -212,21 +239,20 @@ async def build_report(
         else None
     )
     checkins = await queries.checkin_answers(session, programme_id, period.start, period.end)
+    # A problem report goes to the admins, privately, as the check-in promises: never here.
+    checkins.pop(PROBLEM, None)
     windows = [period.weeks] + ([previous.weeks] if previous else [])
     totals = await queries.feedback_totals(session, programme_id, windows)
 
     current = [row for row in totals if row.window == 0]
     total = sum((_Sums.of(r) for r in current), _Sums())
-    total_shown = is_visible(total.answers, k)
     prior = [_Sums.of(r) for r in totals if r.window == 1]
     previous_feedback: Feedback | None = None
     if previous is not None:
         prior_total = sum(prior, _Sums())
-        previous_feedback = prior_total.figures(is_visible(prior_total.answers, k))
+        previous_feedback = prior_total.figures(prior_total.answers > 0)
 
-    role_feedback = _partition(
-        _grouped((_role_key(r.role), _Sums.of(r)) for r in current), k, total_shown
-    )
+    role_feedback = _partition(_grouped((_role_key(r.role), _Sums.of(r)) for r in current))
     by_role = tuple(
         Slice(
             role,
@@ -242,32 +268,28 @@ async def build_report(
 
     by_programme: tuple[Slice, ...] = ()
     if programme_id is None:
-        by_programme = _programme_slices(
-            programme_names, participation, pairs, met_now, current, k, total_shown
-        )
+        by_programme = _programme_slices(programme_names, participation, pairs, met_now, current)
 
     by_track: tuple[Slice, ...] = ()
+    track_counts: dict[int, dict[str | None, int]] = {}
     chosen = await session.get(Programme, programme_id) if programme_id is not None else None
     if chosen is not None and chosen.id is not None and chosen.priority_tracks:
-        by_track = await _track_slices(
-            session, chosen.id, list(chosen.priority_tracks), participation, period, k, total_shown
+        by_track, track_counts[chosen.id] = await _track_slices(
+            session, chosen.id, list(chosen.priority_tracks), participation, period
         )
 
     comments: tuple[str, ...] = ()
     if total.answers >= comment_k:
-        sample = await queries.sample_comments(
-            session, programme_id, period.weeks, COMMENT_EXCERPTS
-        )
-        comments = tuple(comment_excerpts(sample, total.answers, comment_k))
+        comments = await _comments(session, programme_id, period, current, track_counts, comment_k)
 
-    chart = await _chart(session, programme_id, period, k)
+    chart = await _chart(session, programme_id, period)
     return Report(
         programme=programme_names.get(programme_id) if programme_id is not None else None,
         period=period,
-        k=k,
+        k=0,
         comment_k=comment_k,
-        mentors=by_role[0].active,
-        mentees=by_role[1].active,
+        mentors=by_role[0].active or 0,
+        mentees=by_role[1].active or 0,
         paused=sum(p.paused for p in participation),
         unmatched=sum(p.unmatched for p in participation),
         active_pairs=sum(pairs.values()),
@@ -275,8 +297,8 @@ async def build_report(
         met=sum(m.met for m in met_now),
         previous_running=sum(m.running for m in met_before) if met_before is not None else None,
         previous_met=sum(m.met for m in met_before) if met_before is not None else None,
-        checkins=checkins,
-        feedback=total.figures(total_shown),
+        checkins=dict(checkins),
+        feedback=total.figures(total.answers > 0),
         previous_feedback=previous_feedback,
         by_role=by_role,
         by_programme=by_programme,
@@ -287,19 +309,54 @@ async def build_report(
     )
 
 
+async def _comments(
+    session: AsyncSession,
+    programme_id: int | None,
+    period: Period,
+    current: Sequence[FeedbackTotals],
+    track_counts: dict[int, dict[str | None, int]],
+    comment_k: int,
+) -> tuple[str, ...]:
+    """Excerpts of comments whose every containing slice holds ``comment_k`` answers.
+
+    Not only the report's total: a comment from a programme with one respondent,
+    or from the only mentor of a programme, or the only person of a track, would
+    otherwise show up in the all-programmes report. The finest cell checked is the
+    programme × role of the answer (which every programme and role slice contains),
+    and its programme × track when it has a track.
+    """
+    cells: dict[tuple[int | None, str], int] = defaultdict(int)
+    for row in current:
+        cells[(row.programme_id, _role_key(row.role))] += row.answers
+    sample = await queries.sample_comments(session, programme_id, period.weeks, COMMENT_SAMPLE)
+    kept = []
+    for comment in sample:
+        if cells.get((comment.programme_id, _role_key(comment.role)), 0) < comment_k:
+            continue
+        if comment.track is not None and comment.programme_id is not None:
+            if comment.programme_id not in track_counts:
+                answers = await queries.feedback_by_track(
+                    session, comment.programme_id, period.weeks
+                )
+                track_counts[comment.programme_id] = {t: f.answers for t, f in answers.items()}
+            if track_counts[comment.programme_id].get(comment.track, 0) < comment_k:
+                continue
+        kept.append(comment.text)
+    return tuple(comment_excerpts(kept, comment_k, comment_k))
+
+
 async def _track_slices(
     session: AsyncSession,
     programme_id: int,
     tracks: Sequence[str],
     participation: Sequence[queries.Participation],
     period: Period,
-    k: int,
-    total_shown: bool,
-) -> tuple[Slice, ...]:
-    """One programme split by priority track, people without one in ``other``.
+) -> tuple[tuple[Slice, ...], dict[str | None, int]]:
+    """One programme split by priority track, people without one in ``other``; and the
+    answers of each stored track (for the comments' rule).
 
     The track slices and ``other`` partition the programme (a track no longer
-    among the programme's counts as ``other``), so they are suppressed together.
+    among the programme's counts as ``other``), so they are audited together.
     """
 
     def key(track: str | None) -> str:
@@ -307,9 +364,7 @@ async def _track_slices(
 
     pairs = await queries.pairs_by_track(session, programme_id, period.start, period.end)
     answers = await queries.feedback_by_track(session, programme_id, period.weeks)
-    figures = _partition(
-        _grouped((key(track), _Sums.of(row)) for track, row in answers.items()), k, total_shown
-    )
+    figures = _partition(_grouped((key(track), _Sums.of(row)) for track, row in answers.items()))
     slices = []
     for name in [*dict.fromkeys(tracks), OTHER]:
         parts = [p for p in participation if key(p.track) == name]
@@ -326,7 +381,7 @@ async def _track_slices(
                 feedback=figures.get(name, Feedback(0, False)),
             )
         )
-    return tuple(slices)
+    return tuple(slices), {t: row.answers for t, row in answers.items()}
 
 
 def _programme_slices(
@@ -335,11 +390,8 @@ def _programme_slices(
     pairs: Mapping[int, int],
     met: Sequence[queries.Meetings],
     feedback: Sequence[FeedbackTotals],
-    k: int,
-    total_shown: bool,
 ) -> tuple[Slice, ...]:
-    sums = _grouped((r.programme_id, _Sums.of(r)) for r in feedback)
-    figures = _partition(sums, k, total_shown)
+    figures = _partition(_grouped((r.programme_id, _Sums.of(r)) for r in feedback))
     meetings = {m.programme_id: m for m in met}
     slices = []
     for pid, name in sorted(names.items(), key=lambda item: item[1].lower()):
@@ -369,12 +421,12 @@ def _window_of(bucket: Bucket, windows: Sequence[tuple[str, str]]) -> int:
 
 
 async def _chart(
-    session: AsyncSession, programme_id: int | None, period: Period, k: int
+    session: AsyncSession, programme_id: int | None, period: Period
 ) -> tuple[ChartPoint, ...]:
-    """Meetings and satisfaction over time; a bucket's satisfaction obeys the same rules.
+    """Meetings and satisfaction over time, each point knowing which window it lies in.
 
     Buckets inside the period split its total exactly (and so do those of the
-    previous period), so each group is suppressed as a partition of its own.
+    previous period): the auditor knows these relations.
     """
     buckets = chart_buckets(period)
     bounds = [b.start for b in buckets] + [buckets[-1].end]
@@ -382,23 +434,150 @@ async def _chart(
     met = await queries.meeting_series(session, programme_id, bounds)
     satisfaction = await queries.satisfaction_series(session, programme_id, week_bounds)
     windows = [period.weeks] + ([period.previous.weeks] if period.previous else [])
-    groups: dict[int, dict[int, int]] = defaultdict(dict)
-    for index, bucket in enumerate(buckets):
-        groups[_window_of(bucket, windows)][index] = satisfaction.get(index, (0, None))[0]
-    hidden: set[int] = set()
-    for counts in groups.values():
-        hidden |= hidden_slices(counts, k)
     points = []
     for index, bucket in enumerate(buckets):
         answers, average = satisfaction.get(index, (0, None))
-        shown = index not in hidden and is_visible(answers, k)
         points.append(
             ChartPoint(
                 bucket.start,
                 bucket.unit,
                 met.get(index, 0),
-                average if shown else None,
+                round(average, 1) if average is not None and answers else None,
                 answers > 0,
+                answers,
+                min(_window_of(bucket, windows), 2),
             )
         )
     return tuple(points)
+
+
+# --- Publication: the auditor decides, then everything hidden is taken out -----------------
+
+Cell = tuple[str | None, str]  # (the report's programme, None for all; the cell's name)
+PEOPLE = ("active", "paused", "unmatched", "active_pairs", "running", "met")
+
+
+def _feedback_table(reports: Sequence[Report]) -> tuple[dict[Cell, int], list[Relation[Cell]]]:
+    """Every feedback cell the reports publish, and the additive relations between them."""
+    counts: dict[Cell, int] = {}
+    relations: list[Relation[Cell]] = []
+
+    def family(scope: str | None, parent: str, children: dict[str, int]) -> None:
+        """``parent`` = sum of ``children``, with what the children miss as a hidden rest."""
+        keys = [(scope, name) for name in children]
+        counts.update(zip(keys, children.values(), strict=True))
+        rest = counts[(scope, parent)] - sum(children.values())
+        if rest:  # e.g. answers of a deleted programme: never shown, still in the total
+            keys.append((scope, f"{parent}~rest{len(relations)}"))
+            counts[keys[-1]] = rest
+        relations.append(Relation((scope, parent), tuple(keys)))
+
+    for r in reports:
+        scope = r.programme
+        counts[(scope, "total")] = r.feedback.answers
+        family(scope, "total", {f"role:{s.key}": s.feedback.answers for s in r.by_role})
+        if r.by_programme:
+            family(
+                scope, "total", {f"programme:{s.key}": s.feedback.answers for s in r.by_programme}
+            )
+        if r.by_track:
+            family(scope, "total", {f"track:{s.key}": s.feedback.answers for s in r.by_track})
+        points = {i: p for i, p in enumerate(r.chart)}
+        for window, parent in ((0, "total"), (1, "previous")):
+            if window == 1:
+                if r.previous_feedback is None:
+                    continue
+                counts[(scope, "previous")] = r.previous_feedback.answers
+            inside = {f"chart:{i}": p.answers for i, p in points.items() if p.window == window}
+            if inside:
+                family(scope, parent, inside)
+        for i, p in points.items():
+            if p.window == 2:
+                counts[(scope, f"chart:{i}")] = p.answers
+    # Across reports published together: all programmes = the sum of each programme.
+    overall = next((r for r in reports if r.programme is None), None)
+    parts = [r for r in reports if r.programme is not None]
+    if overall is not None and parts:
+        names = [r.programme for r in parts]
+        for name in names:
+            relations.append(Relation((None, f"programme:{name}"), ((name, "total"),)))
+        shared = {cell for scope, cell in counts if scope is None and "~" not in cell}
+        for cell in sorted(shared - {"total"}):
+            if cell.startswith(("programme:", "track:")):
+                continue
+            children = [(name, cell) for name in names if (name, cell) in counts]
+            if children:
+                rest = counts[(None, cell)] - sum(counts[c] for c in children)
+                if rest:
+                    children.append((None, f"{cell}~other-programmes"))
+                    counts[children[-1]] = rest
+                relations.append(Relation((None, cell), tuple(children)))
+    return counts, relations
+
+
+def _people_hidden(report: Report, k: int) -> set[tuple[str, str]]:
+    """Track slices' people and pair counts below ``k``, with what would give them away
+    (the programme's figure, published in the header, minus the other tracks)."""
+    hidden: set[tuple[str, str]] = set()
+    if not report.by_track:
+        return hidden
+    for measure in PEOPLE:
+        values = {s.key: int(getattr(s, measure) or 0) for s in report.by_track}
+        counts: dict[str, int] = {"*": sum(values.values()), **values}
+        found = audit(counts, [Relation("*", tuple(values))], k, shown={"*"})
+        hidden |= {(name, measure) for name in found if name != "*"}
+    return hidden
+
+
+def _redact_feedback(f: Feedback, cell: Cell, hidden: frozenset[Cell], k: int) -> Feedback:
+    if f.shown and (cell in hidden or f.answers < k):
+        return Feedback(f.answers, False)
+    return f
+
+
+def publish(raws: Sequence[Report], k: int) -> list[Report]:
+    """The reports as they may be shown: every cell the auditor hides is taken out."""
+    counts, relations = _feedback_table(raws)
+    hidden = audit(counts, relations, k)
+    published = []
+    for r in raws:
+        scope = r.programme
+
+        def redact(f: Feedback, name: str, scope: str | None = scope) -> Feedback:
+            return _redact_feedback(f, (scope, name), hidden, k)
+
+        people = _people_hidden(r, k)
+        tracks = []
+        for s in r.by_track:
+            cleared: dict[str, Any] = {m: None for m in PEOPLE if (s.key, m) in people}
+            tracks.append(replace(s, feedback=redact(s.feedback, f"track:{s.key}"), **cleared))
+        chart = tuple(
+            p
+            if p.usefulness is None or ((scope, f"chart:{i}") not in hidden and p.answers >= k)
+            else replace(p, usefulness=None)
+            for i, p in enumerate(r.chart)
+        )
+        previous = r.previous_feedback
+        published.append(
+            replace(
+                r,
+                k=k,
+                feedback=redact(r.feedback, "total"),
+                previous_feedback=redact(previous, "previous") if previous else None,
+                by_role=tuple(
+                    replace(s, feedback=redact(s.feedback, f"role:{s.key}")) for s in r.by_role
+                ),
+                by_programme=tuple(
+                    replace(s, feedback=redact(s.feedback, f"programme:{s.key}"))
+                    for s in r.by_programme
+                ),
+                by_track=tuple(tracks),
+                chart=chart,
+                checkins={
+                    answer: n if n is None or n == 0 or n >= k else None
+                    for answer, n in r.checkins.items()
+                },
+                comments=r.comments if is_visible(r.feedback.answers, k) else (),
+            )
+        )
+    return published

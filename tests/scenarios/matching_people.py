@@ -59,6 +59,7 @@ async def enrol(
     programme: Programme | None = None,
     self_description: str = "",
     consent: bool = False,
+    goals: str = "Learn from each other.",
 ) -> None:
     """The person joins through the enrolment dialogue and confirms."""
     await person.types("/mentoring join")
@@ -68,7 +69,7 @@ async def enrol(
     await person.submits(**start)
     details: dict[str, str | list[str]] = {
         "topics": topics or ["AI"],
-        "goals": "Learn from each other.",
+        "goals": goals,
         "seniority": str(seniority or (1 if role == "mentor" else 5)),
         "department": department,
         "languages": languages or ["en"],

@@ -117,6 +117,30 @@ async def test_consent_keeps_the_self_description(harness: Harness, programme: P
     assert saved.self_description_consent is True
 
 
+async def test_a_self_description_refused_for_want_of_consent_is_kept_nowhere(
+    harness: Harness, programme: Programme
+) -> None:
+    # The leak: the refused form's values went into the stored dialogue state, consent or not.
+    eva = harness.person("Eva")
+    await eva.types("/mentoring join")
+    await eva.submits(role="mentee")
+    await eva.submits(**DETAILS, self_description="Private-note-marker-42")
+    assert "tick this box" in eva.last.errors["consent"]
+    assert "type it again" in eva.last.errors["self_description"]
+    assert eva.form is not None
+    [note] = [f for f in eva.form.fields if f.name == "self_description"]
+    assert not note.initial  # not shown back either
+    async with harness.engine.db.session() as session:
+        [state] = (await session.exec(select(Dialogue))).all()
+    assert "Private-note-marker-42" not in str(state.data)
+    assert state.step == "details"
+    # With consent it is kept, as promised.
+    await eva.submits(**DETAILS, self_description="Private-note-marker-42", consent="yes")
+    await eva.clicks("Confirm")
+    [saved] = await enrolments(harness)
+    assert saved.self_description == "Private-note-marker-42"
+
+
 async def test_a_form_submitted_twice_and_an_old_button_are_handled(
     harness: Harness, programme: Programme
 ) -> None:

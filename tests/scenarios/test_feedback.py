@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.core.i18n import translator
 from bot.core.model import Reply
 from bot.stats.periods import iso_week
-from conversations.feedback import survey_offer
+from conversations.feedback import survey_form, survey_offer
 from storage.tables import CheckIn, FeedbackAnswer, FeedbackReceipt, Pair, Programme
 from storage.types import utcnow
 from tests.harness import Harness, Turn
@@ -220,19 +220,60 @@ async def test_someone_in_two_programmes_chooses_which_one(harness: Harness) -> 
     assert eve.sees("I don't know that programme. Programmes: Reverse mentoring, Leadership circle")
 
 
-async def test_someone_not_enrolled_can_give_feedback_without_a_role(harness: Harness) -> None:
-    await programme(harness)
-    fay = harness.person("Fay")
+async def test_padding_someone_not_enrolled_cannot_answer_any_survey(harness: Harness) -> None:
+    # The attack: a curious manager adds four answers of known value to one real answer,
+    # the slice reaches k = 5, and the real answer is the total minus the four.
+    p = await programme(harness)
+    fay = harness.person("Fay")  # never joined
     await fay.types("/mentoring feedback")
-    await fay.submits(usefulness="4", recommend="9")
+    assert fay.sees("not enrolled in any open programme") and fay.form is None
+    await fay.types("/mentoring feedback Reverse mentoring")
+    assert fay.sees("not enrolled in any open programme") and fay.form is None
+    # A form submitted by hand for that programme (the state names it) is refused too.
+    form = survey_form(translator("en"), state=f"adhoc:{p.id}", programmes=(), k=5)
+    await fay.submits(form, usefulness="5", recommend="10")
+    assert fay.sees("no longer available")
+    assert await answers(harness) == [] and await receipts(harness) == []
+
+
+async def test_padding_ad_hoc_feedback_is_only_about_ones_own_open_programmes(
+    harness: Harness,
+) -> None:
+    mine = await programme(harness, "Reverse mentoring")
+    other = await programme(harness, "Leadership circle")
+    gil = await enrolled(harness, "Gil", "mentor", mine)
+    await gil.types("/mentoring feedback Leadership circle")
+    assert gil.sees("only on a programme you take part in: Reverse mentoring")
+    form = survey_form(translator("en"), state=f"adhoc:{other.id}", programmes=(), k=5)
+    await gil.submits(form, usefulness="1", recommend="0")
+    assert gil.sees("no longer available")
+    # A closed programme takes no more ad-hoc answers, even from its participants.
+    async with harness.engine.db.session() as session:
+        closed = await session.get(Programme, mine.id)
+        assert closed is not None
+        closed.status = "closed"
+        session.add(closed)
+    await gil.types("/mentoring feedback")
+    assert gil.sees("not enrolled in any open programme")
+    form = survey_form(translator("en"), state=f"adhoc:{mine.id}", programmes=(), k=5)
+    await gil.submits(form, usefulness="1", recommend="0")
+    assert gil.sees("no longer available")
+    assert await answers(harness) == []
+
+
+async def test_a_paused_participant_may_still_answer(harness: Harness) -> None:
+    p = await programme(harness)
+    pat = await enrolled(harness, "Pat", "mentee", p, status="paused")
+    await pat.types("/mentoring feedback")
+    await pat.submits(usefulness="4", recommend="9")
     [answer] = await answers(harness)
-    assert answer.role is None
+    assert (answer.programme_id, answer.role) == (p.id, "mentee")
 
 
 async def test_without_any_programme_feedback_says_so(harness: Harness) -> None:
     gus = harness.person("Gus")
     await gus.types("/mentoring feedback")
-    assert gus.sees("no mentoring programme to give feedback on")
+    assert gus.sees("not enrolled in any open programme")
 
 
 async def test_leaving_erases_the_receipt_but_keeps_the_anonymous_answer(harness: Harness) -> None:

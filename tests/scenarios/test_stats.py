@@ -15,6 +15,7 @@ from adapters.settings import Settings
 from app import main
 from bot.core.engine import Engine
 from bot.core.model import Image, Reply
+from bot.stats.disclosure import Relation
 from bot.stats.export import export_csv
 from storage.db import Database
 from storage.tables import StatsView
@@ -23,6 +24,7 @@ from tests.conftest import ADMIN_ID, MANAGER_ID
 from tests.harness import Harness
 from tests.harness import Person as Speaker
 from tests.scenarios.programme_data import checkin, enrolled, pair, programme
+from tests.unit.stats.test_disclosure import recoverable
 
 
 def manager(harness: Harness) -> Speaker:
@@ -72,7 +74,9 @@ async def test_a_manager_sees_the_programme_health_in_the_channel(harness: Harne
     assert maria.sees("Waiting for a match: 2")
     assert maria.sees("Paused: 1")
     assert maria.sees("Pairs that met: 50% (1 of 2) · −50 pts vs the previous period")
-    assert maria.sees("met 1 · scheduled 0 · not yet 1 · pause 0 · problem 0")
+    # Check-in answer counts obey k, and a problem report is for the admins only.
+    assert maria.sees("Check-in answers: met hidden · scheduled 0 · not yet hidden · pause 0")
+    assert not maria.sees("problem")
     assert maria.sees("Mentors: 3 active, 0 paused, 1 waiting for a match")
     assert maria.sees("Mentees: 3 active, 1 paused, 1 waiting for a match")
     [view] = await views(harness)
@@ -268,7 +272,8 @@ async def test_the_export_writes_aggregates_only(harness: Harness, settings: Set
     rows = list(csv.DictReader(io.StringIO(text)))
     assert "SECRET" not in text
     total = next(r for r in rows if r["programme"] == "all" and r["slice"] == "all")
-    assert (total["active"], total["answers"], total["usefulness"]) == ("7", "7", "3.14")
+    # Averages are rounded to one decimal (3.142857... is 3.1).
+    assert (total["active"], total["answers"], total["usefulness"]) == ("7", "7", "3.1")
     mentor_row = next(r for r in rows if r["programme"] == "all" and r["slice"] == "role:mentor")
     mentee_row = next(r for r in rows if r["programme"] == "all" and r["slice"] == "role:mentee")
     # 2 mentees are below k: hidden, and the 5 mentors with them (next-smallest rule).
@@ -322,3 +327,67 @@ async def test_stats_need_no_loop_per_answer(db: Database) -> None:
             comment_k=10,
         )
     assert report.feedback.answers == 0 and report.running == 0
+
+
+async def test_differencing_across_scopes_in_one_export_is_closed(
+    harness: Harness, settings: Settings
+) -> None:
+    # The attack: `all,role:mentor,6` next to `Alpha,role:mentor,5`: Beta's only mentor
+    # answered 1, and their answer is the difference of the two rows' sums.
+    alpha = await programme(harness, "Alpha")
+    beta = await programme(harness, "Beta")
+    alpha_mentors = [await enrolled(harness, f"AM{i}", "mentor", alpha) for i in range(5)]
+    alpha_mentees = [await enrolled(harness, f"AE{i}", "mentee", alpha) for i in range(7)]
+    beta_mentor = await enrolled(harness, "BM", "mentor", beta)
+    beta_mentees = [await enrolled(harness, f"BE{i}", "mentee", beta) for i in range(7)]
+    await give_feedback(alpha_mentors, usefulness="4", recommend="9")
+    await give_feedback(alpha_mentees, usefulness="4", recommend="9")
+    await give_feedback([beta_mentor], usefulness="1", recommend="0")
+    await give_feedback(beta_mentees, usefulness="4", recommend="9")
+    text = await export_csv(
+        harness.engine.db, settings, programme=None, period="month", now=utcnow(), viewer="ops"
+    )
+    cells = {(r["programme"], r["slice"]): r["answers"] for r in csv.DictReader(io.StringIO(text))}
+    assert cells[("Beta", "role:mentor")] == ""
+    # Whatever is shown, no sum or difference of shown rows gives Beta's mentor back.
+    scopes, roles = ("all", "Alpha", "Beta"), ("role:mentor", "role:mentee")
+    relations = [Relation((s, "all"), tuple((s, r) for r in roles)) for s in scopes]
+    relations += [Relation(("all", r), (("Alpha", r), ("Beta", r))) for r in roles]
+    relations += [Relation(("all", "all"), (("all", "programme:Alpha"), ("all", "programme:Beta")))]
+    relations += [Relation(("all", f"programme:{p}"), ((p, "all"),)) for p in ("Alpha", "Beta")]
+    counts = {key: 0 for r in relations for key in (r.parent, *r.children)}
+    hidden = frozenset(key for key in counts if not cells.get(key))
+    assert not recoverable(counts, relations, hidden, [("Beta", "role:mentor")])
+
+
+async def test_a_comment_needs_enough_answers_in_every_slice_that_holds_it(
+    harness: Harness,
+) -> None:
+    # The attack: the only answer of a small programme carries a comment; the threshold
+    # used to be checked on the all-programmes total only, so it showed up there.
+    big = await programme(harness, "Big")
+    small = await programme(harness, "Small")
+    many = [await enrolled(harness, f"Big{i}", "mentee", big) for i in range(12)]
+    lonely = await enrolled(harness, "Lonely", "mentee", small)
+    await give_feedback(many, comment="")
+    await give_feedback([lonely], comment="Only-answer-marker in the small programme")
+    maria = manager(harness)
+    for _ in range(5):  # the sample is random: it would show up sooner or later
+        await maria.types("/mentoring stats")
+        assert maria.sees("Answers: 13")
+        assert not maria.sees("Only-answer-marker")
+
+
+async def test_a_problem_report_never_reaches_the_managers_stats(harness: Harness) -> None:
+    p = await programme(harness)
+    pairs_ = []
+    for i in range(6):
+        mentor = await enrolled(harness, f"M{i}", "mentor", p)
+        mentee = await enrolled(harness, f"E{i}", "mentee", p)
+        pairs_.append(await pair(harness, p, mentor, mentee, since=utcnow() - timedelta(days=60)))
+    for i, made in enumerate(pairs_):
+        await checkin(harness, made, 1, "problem", utcnow() - timedelta(days=2 + i))
+    maria = manager(harness)
+    await maria.types("/mentoring stats", in_channel=harness.channel())
+    assert not maria.sees("problem")
+    assert maria.sees("Check-in answers: no answers in this period")

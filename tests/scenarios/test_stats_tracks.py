@@ -76,17 +76,19 @@ async def test_a_track_slice_appears_from_exactly_k_answers(harness: Harness) ->
     maria = harness.person("Maria", user_id=MANAGER_ID)
     await maria.types("/mentoring stats Reverse mentoring")
     assert maria.sees("By priority track")
+    # Counts of people and pairs obey k too: the one pair (shown as the programme's) is in
+    # one of the tracks, so even the zeros are hidden, else they would say which one.
     assert maria.sees(
-        f"{WOMEN}: 5 active, 0 paused, 4 waiting for a match · 1 active pairs, met: "
-        "100% (1 of 1) · feedback: 5 answers, usefulness 5.0 / 5, NPS +100"
+        f"{WOMEN}: 5 active, 0 paused, hidden waiting for a match · hidden active "
+        "pairs, met: hidden · feedback: 5 answers, usefulness 5.0 / 5, NPS +100"
     )
     assert maria.sees(
-        "Neurodiversity: 0 active, 0 paused, 0 waiting for a match · 0 active pairs, "
-        "met: no pair running in this period · feedback: no answers yet"
+        "Neurodiversity: 0 active, 0 paused, 0 waiting for a match · hidden active pairs, "
+        "met: hidden · feedback: no answers yet"
     )
     assert maria.sees(
-        "No priority track (or not said): 5 active, 0 paused, 4 waiting for a match · "
-        "0 active pairs, met: no pair running in this period · "
+        "No priority track (or not said): 5 active, 0 paused, hidden waiting for a match "
+        "· hidden active pairs, met: hidden · "
         "feedback: 5 answers, usefulness 3.0 / 5, NPS −100"
     )
 
@@ -102,7 +104,7 @@ async def test_a_track_below_k_is_hidden_with_its_next_smallest_sibling(harness:
     assert maria.sees("Answers: 11")  # the programme's total is shown...
     # ...but with 4 answers hidden in the track, "other" (the next smallest) is hidden too:
     # else total − other = the track's figures.
-    assert maria.sees(f"{WOMEN}: 4 active, 0 paused, 4 waiting for a match")
+    assert maria.sees(f"{WOMEN}: hidden active, 0 paused, hidden waiting")
     lines = [line for line in maria.last.text.splitlines() if line.startswith(WOMEN)]
     assert lines and lines[0].endswith(HIDDEN)
     other = [line for line in maria.last.text.splitlines() if line.startswith("No priority")]
@@ -134,8 +136,8 @@ async def test_without_consent_nobody_is_counted_in_a_track(harness: Harness) ->
 
     maria = harness.person("Maria", user_id=MANAGER_ID)
     await maria.types("/mentoring stats Reverse mentoring")
-    assert maria.sees(f"{WOMEN}: 0 active, 0 paused, 0 waiting for a match")
-    assert maria.sees("No priority track (or not said): 2 active")
+    assert maria.sees(f"{WOMEN}: hidden active, 0 paused, hidden waiting")
+    assert maria.sees("No priority track (or not said): hidden active")
 
 
 async def test_erasure_keeps_the_anonymous_answers_of_a_track(harness: Harness) -> None:
@@ -150,7 +152,7 @@ async def test_erasure_keeps_the_anonymous_answers_of_a_track(harness: Harness) 
     assert [a.track for a in answers] == [WOMEN] * 5
     maria = harness.person("Maria", user_id=MANAGER_ID)
     await maria.types("/mentoring stats Reverse mentoring")
-    assert maria.sees(f"{WOMEN}: 4 active, 0 paused, 4 waiting for a match")
+    assert maria.sees(f"{WOMEN}: hidden active, 0 paused, hidden waiting")
     assert maria.sees("feedback: 5 answers, usefulness 4.0 / 5, NPS +100")
 
 
@@ -162,3 +164,17 @@ async def test_programmes_without_tracks_show_no_track_split(harness: Harness) -
     await maria.types("/mentoring stats Plain")
     assert not maria.sees("By priority track")
     assert await enrolment_tracks(harness) == [None]
+
+
+async def test_one_person_in_a_track_is_never_shown_as_one(harness: Harness) -> None:
+    # The attack: "Neurodiversity: 1 active" posted in a channel points at one person.
+    await tracked_programme(harness)
+    await joins(harness, "Nia", "mentee", "Neurodiversity matters to me")
+    for i in range(6):
+        await joins(harness, f"O{i}", "mentor")
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    await maria.types("/mentoring stats Reverse mentoring")
+    assert maria.sees("Neurodiversity: hidden active")
+    assert not maria.sees("Neurodiversity: 1 active")
+    # Nor is it the programme's 7 minus the other tracks' 6.
+    assert maria.sees("No priority track (or not said): hidden active")

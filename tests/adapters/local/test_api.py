@@ -159,7 +159,9 @@ async def test_leaving_also_erases_the_personas_chat_history(chat: LocalChatClie
     assert [m["kind"] for m in left] == ["bot"]
     assert "your data has been erased" in left[0]["fallback"]
     assert not await priya.sees("managers", "general")  # her private notice is gone
-    assert await margaret.sees("hello everyone", "general")  # what she said in public stays
+    # What she said in public goes too: the chat's history is in the bot's database.
+    assert not await margaret.sees("hello everyone", "general")
+    assert await margaret.sees("/mentoring help")
     assert await margaret.sees("/mentoring join")  # Margaret's own DM is untouched
 
 

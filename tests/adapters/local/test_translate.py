@@ -370,7 +370,9 @@ def test_the_next_form_closes_the_submitted_one_and_any_other_open_form() -> Non
     submitted = stored("form", translate.form_payload(FORM), id=20)
     changes = translate.effects([OpenForm(FORM)], Origin("L-priya", DM, submitted))
     assert changes == [
-        Replace(20, "form", {"form": translate.form_payload(FORM)["form"], "status": "submitted"}),
+        Replace(
+            20, "form", translate.closed_form_payload(translate.form_payload(FORM), "submitted")
+        ),
         CloseOpenForms("L-priya"),
         Append(DM, "L-priya", "form", translate.form_payload(FORM), active=True),
     ]
@@ -383,6 +385,26 @@ def test_form_errors_redraw_the_same_form_with_what_was_typed() -> None:
     assert isinstance(change, Replace) and change.active
     assert change.payload["values"] == {"goals": "typed"}
     assert change.payload["errors"] == {"goals": "Too long"}
+
+
+def test_a_value_the_bot_says_to_forget_is_not_stored() -> None:
+    # A self-description typed without consent: refused, and not kept in the chat's database.
+    submitted = stored("form", translate.form_payload(FORM), id=20)
+    origin = Origin("L-priya", DM, submitted, {"goals": "typed", "note": "secret note"})
+    errors = {"consent": "Please tick"}
+    [change] = translate.effects([FormErrors(FORM, errors, ("note",))], origin)
+    assert isinstance(change, Replace)
+    assert change.payload["values"] == {"goals": "typed"}
+    assert "secret note" not in str(change.payload)
+
+
+def test_a_closed_form_keeps_none_of_the_values_it_was_opened_with() -> None:
+    # A survey re-shown after an error holds the answers given so far as initial values.
+    payload = translate.form_payload(FORM)
+    assert "Old goals" in str(payload)
+    closed = translate.closed_form_payload(payload, "submitted")
+    assert "Old goals" not in str(closed)
+    assert [f["value"] for f in translate.page_form(closed)["fields"]] == [None, None]
 
 
 def test_closing_a_form_marks_it_sent_and_a_failed_submission_leaves_it_open() -> None:
