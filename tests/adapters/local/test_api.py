@@ -23,8 +23,9 @@ from bot.outbox.delivery import GroupUnsupported, PermanentError
 from storage import outbox
 from storage.db import Database
 from storage.people import find_person
-from storage.tables import Enrolment, Pair, Person, Programme
+from storage.tables import Enrolment, Person
 from storage.types import utcnow
+from testkit.programmes import running_pair
 from tests.adapters.local.helpers import LocalChatClient, local_settings, start_chat
 from tests.footprint import footprint
 
@@ -531,22 +532,8 @@ async def test_the_demo_admin_receives_a_problem_report_privately(chat: LocalCha
         people = {
             p.user_id: p for p in (await session.exec(select(Person))).all() if p.id is not None
         }
-        programme = Programme(name="Check-in pilot", cadence_days=14, duration_days=90)
-        session.add(programme)
-        await session.flush()
-        assert programme.id is not None
-        priya, margaret = people["L-priya"], people["L-margaret"]
-        for who, role in ((priya, "mentor"), (margaret, "mentee")):
-            session.add(Enrolment(person_id=who.id or 0, programme_id=programme.id, role=role))
-        session.add(
-            Pair(
-                programme_id=programme.id,
-                mentor_id=priya.id,
-                mentee_id=margaret.id,
-                status="active",
-                introduced_at=now - timedelta(days=14),
-            )
-        )
+        started = now - timedelta(days=14)
+        await running_pair(session, people["L-priya"], people["L-margaret"], started)
     await chat.post("/local/api/clock", {"advance_seconds": 2 * 86400})
     answer = await chat.persona("L-priya").clicks("Something is wrong")
     assert answer.status == 200

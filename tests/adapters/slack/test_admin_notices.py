@@ -15,8 +15,9 @@ from sqlmodel import select
 from bot.core.sweeps import run_sweeps
 from bot.outbox.worker import drain
 from storage.db import Database
-from storage.tables import Enrolment, Pair, Person, Programme
+from storage.tables import Person
 from storage.types import utcnow
+from testkit.programmes import running_pair
 from tests.adapters.slack.helpers import TEAM, running_slack_app
 
 
@@ -40,24 +41,7 @@ async def test_a_problem_report_reaches_the_slack_admin_and_nobody_else(db: Data
         start = utcnow() - timedelta(days=14, hours=1)
         async with db.session() as session:
             people = {p.user_id: p for p in (await session.exec(select(Person))).all()}
-            programme = Programme(name="Pilot", cadence_days=14, duration_days=90)
-            session.add(programme)
-            await session.flush()
-            assert programme.id is not None
-            mentor, mentee = people["UPRIYA"], people["UMARGARET"]
-            for member, role in ((mentor, "mentor"), (mentee, "mentee")):
-                session.add(
-                    Enrolment(person_id=member.id or 0, programme_id=programme.id, role=role)
-                )
-            session.add(
-                Pair(
-                    programme_id=programme.id,
-                    mentor_id=mentor.id,
-                    mentee_id=mentee.id,
-                    status="active",
-                    introduced_at=start,
-                )
-            )
+            await running_pair(session, people["UPRIYA"], people["UMARGARET"], start)
         # Sweep and send on the next weekday morning, inside everyone's working hours.
         later = next_weekday_morning()
         await run_sweeps(engine, later)

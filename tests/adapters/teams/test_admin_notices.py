@@ -15,10 +15,11 @@ from sqlmodel import select
 from bot.core.sweeps import run_sweeps
 from bot.outbox.worker import drain
 from storage.db import Database
-from storage.tables import Enrolment, Pair, Person, Programme
+from storage.tables import Person
 from storage.types import utcnow
 from testkit import teams_activities as ta
 from testkit.bot_connector import FakeBotConnector
+from testkit.programmes import running_pair
 from testkit.teams_world import activity_text, start_world, teams_settings
 
 
@@ -44,24 +45,8 @@ async def test_a_problem_report_reaches_the_teams_admin_by_directory_id(
         engine, senders = world.runtime.engine, world.runtime.senders
         async with db.session() as session:
             people = {p.user_id: p for p in (await session.exec(select(Person))).all()}
-            programme = Programme(name="Pilot", cadence_days=14, duration_days=90)
-            session.add(programme)
-            await session.flush()
-            assert programme.id is not None
-            mentor, mentee = people[ada.user_id], people[bob.user_id]
-            for member, role in ((mentor, "mentor"), (mentee, "mentee")):
-                session.add(
-                    Enrolment(person_id=member.id or 0, programme_id=programme.id, role=role)
-                )
-            session.add(
-                Pair(
-                    programme_id=programme.id,
-                    mentor_id=mentor.id,
-                    mentee_id=mentee.id,
-                    status="active",
-                    introduced_at=utcnow() - timedelta(days=14, hours=1),
-                )
-            )
+            started = utcnow() - timedelta(days=14, hours=1)
+            await running_pair(session, people[ada.user_id], people[bob.user_id], started)
         later = next_weekday_morning()
         await run_sweeps(engine, later)
         assert await drain(engine, senders, later) == 2
