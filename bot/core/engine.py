@@ -34,7 +34,7 @@ from bot.core.model import (
     UserRef,
 )
 from bot.core.replies import error_message, text_message
-from bot.core.routing import ROUTES, Context, Routes, command_words
+from bot.core.routing import ROUTES, CommandSpec, Context, Routes, command_words
 from bot.core.serialize import to_data
 from bot.core.settings import CoreSettings
 from storage import outbox
@@ -113,27 +113,28 @@ class Engine:
     async def handle(self, event: Event) -> list[Intent]:
         """Answer one event. Redeliveries of an event id get no answer at all."""
         started = time.perf_counter()
+        spec = self._command_spec(event)  # resolved once: for the read-only path and the metric
         try:
-            return await self._handle(event)
+            return await self._handle(event, spec)
         finally:
-            ENGINE_SECONDS.labels(type(event).__name__, self._metric_label(event)).observe(
+            ENGINE_SECONDS.labels(type(event).__name__, self._metric_label(event, spec)).observe(
                 time.perf_counter() - started
             )
 
-    def _metric_label(self, event: Event) -> str:
+    def _metric_label(self, event: Event, spec: CommandSpec | None) -> str:
         """The command's words, or the handler's id: a bounded label, never user text."""
         if isinstance(event, Command | PlainMessage):
-            words = command_words(event) if isinstance(event, Command) else event.text.split()
-            spec, _rest = self.routes.resolve(words)
             return " ".join(spec.path) if spec is not None else "other"
         if isinstance(event, Action):
             return event.action_id if self.knows_action(event) else "other"
         return ""
 
-    async def _handle(self, event: Event) -> list[Intent]:
+    async def _handle(self, event: Event, spec: CommandSpec | None) -> list[Intent]:
         user = event.actor.user
         try:
-            read_only = self._is_read_only(event)
+            read_only = isinstance(event, Command | PlainMessage) and (
+                spec is None or spec.read_only
+            )
             if read_only:
                 # Nothing to write: a redelivery is recognised in memory (see RecentIds).
                 if self._recent.seen(user.platform.value, event.event_id):
@@ -176,15 +177,15 @@ class Engine:
             capabilities=self.capabilities,
         )
 
-    def _is_read_only(self, event: Event) -> bool:
-        """A command whose handler promised never to write (help, status, ...)."""
+    def _command_spec(self, event: Event) -> CommandSpec | None:
+        """The command typed, if the event is one and the words name one."""
         if isinstance(event, Command):
             spec, _ = self.routes.resolve(command_words(event))
         elif isinstance(event, PlainMessage):
             spec, _ = self.routes.resolve(event.text.split())
         else:
-            return False
-        return spec is None or spec.read_only
+            return None
+        return spec
 
     async def _answer_read_only(self, event: Event) -> list[Intent] | None:
         """Answer from a read transaction; None when the person must be written first."""
