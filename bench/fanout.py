@@ -14,8 +14,10 @@ process (so the two do not share a CPU), which enforces 1 message/s per channel
 and a workspace-wide cap (``--cap``), and answers 429 to a share of the calls
 (``--inject-429``) on top of its own rate-limit 429s.
 
-``--sender slack`` (default) sends through the Slack adapter's ``SlackSender``
-(its DM channel cache filled beforehand, as after the introductions);
+``--sender slack`` (default) sends through the Slack adapter's ``SlackSender``.
+By default no DM channel is known (a first contact for everyone, as on a first
+check-in round; the fake enforces Slack's method tiers, conversations.open at 50 a
+minute); ``--known-dms`` fills the bot's DM channel cache beforehand;
 ``--sender lean`` through a bench-local sender that posts with the same Web API
 client and Block Kit translation but no per-message database lookups, to see
 how far the worker itself goes.
@@ -150,7 +152,8 @@ async def drop_schema(url: str, schema: str) -> None:
 
 
 async def populate(db: Database, people: int, dm_ids: dict[str, str]) -> None:
-    """``people`` Slack people in ``people / 2`` active pairs introduced 14 days ago."""
+    """``people`` Slack people in ``people / 2`` active pairs introduced 14 days ago; the DM
+    channels in ``dm_ids`` are known to the bot already (none: a first contact for all)."""
     created = NOW - timedelta(days=30)
     async with db.session() as session:
         programme = Programme(name="Bench", cadence_days=14, duration_days=180)
@@ -176,19 +179,20 @@ async def populate(db: Database, people: int, dm_ids: dict[str, str]) -> None:
         )
         rows = (await conn.execute(text("SELECT user_id, id FROM person"))).all()
         ids: dict[str, int] = {str(u): int(i) for u, i in rows}
-        await conn.execute(
-            insert(ChannelRef.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "person_id": ids[u],
-                    "purpose": "dm",
-                    "channel_id": dm_ids[u],
-                    "reference": {},
-                    "updated_at": created,
-                }
-                for u in ids
-            ],
-        )
+        if dm_ids:
+            await conn.execute(
+                insert(ChannelRef.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "person_id": ids[u],
+                        "purpose": "dm",
+                        "channel_id": dm_ids[u],
+                        "reference": {},
+                        "updated_at": created,
+                    }
+                    for u in ids
+                ],
+            )
         await conn.execute(
             insert(Enrolment.__table__),  # type: ignore[attr-defined]
             [
@@ -241,7 +245,7 @@ async def run(args: argparse.Namespace, base_url: str) -> dict[str, Any]:
     namer = FakeSlackApi(team_id=TEAM)  # only to compute the fake's DM channel ids
     dm_ids = {user_id(n): namer.dm_channel_id(user_id(n)) for n in range(people)}
     started = time.perf_counter()
-    await populate(db, people, dm_ids)
+    await populate(db, people, dm_ids if args.known_dms else {})
     populated = time.perf_counter() - started
 
     settings = Settings(_env_file=None, mentoring_seed_programme=False)
@@ -301,6 +305,11 @@ def main() -> None:
         "--client-burst", type=float, default=0.9, help="client burst / the fake's (1 s of cap)"
     )
     p.add_argument("--sender", choices=("slack", "lean"), default="slack")
+    p.add_argument(
+        "--known-dms",
+        action="store_true",
+        help="the bot knows every DM channel beforehand (default: a first contact for everyone)",
+    )
     p.add_argument("--window", type=int, default=128, help="rows claimed at once")
     p.add_argument("--concurrency", type=int, default=16, help="sends under way at once")
     p.add_argument("--database", default=None, help="a PostgreSQL URL (default: SQLite file)")
@@ -329,7 +338,8 @@ def main() -> None:
     db_name = "PostgreSQL" if args.database else "SQLite"
     print(
         f"fan-out: {args.count} check-ins ({args.count // 2} pairs), "
-        f"sender={args.sender}, {db_name}"
+        f"sender={args.sender}, {db_name}, "
+        f"{'DM channels known' if args.known_dms else 'first contact (no DM channel known)'}"
     )
     print(
         f"fake Slack: {args.per_channel:g} msg/s per channel, workspace cap {args.cap:g}/s, "

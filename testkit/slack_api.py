@@ -231,6 +231,23 @@ class _RateLimits:
     methods: frozenset[str]
     channels: dict[str, _TokenBucket] = field(default_factory=dict)
     workspace: _TokenBucket | None = None
+    # Per-method tiers (calls per minute), each a bucket of its own.
+    tiers: Mapping[str, float] = field(default_factory=dict)
+    tier_buckets: dict[str, _TokenBucket] = field(default_factory=dict)
+
+
+# Slack's documented method tiers (calls per minute) for the methods the bot calls besides
+# chat.postMessage (which has its own per-channel and workspace limits): Tier 3 for
+# conversations.open, Tier 4 for users.info, views.* and chat.postEphemeral.
+SLACK_TIERS: Mapping[str, float] = {
+    "conversations.open": 50.0,
+    "users.info": 100.0,
+    "views.open": 100.0,
+    "views.update": 100.0,
+    "views.push": 100.0,
+    "views.publish": 100.0,
+    "chat.postEphemeral": 100.0,
+}
 
 
 @dataclass
@@ -777,13 +794,17 @@ class FakeSlackApi:
         channel_burst: float = 1.0,
         workspace_burst: float | None = None,
         methods: Iterable[str] = ("chat.postMessage",),
+        tiers: Mapping[str, float] = SLACK_TIERS,
     ) -> None:
-        """Answer 429 + ``Retry-After`` when a channel or the workspace posts too fast.
+        """Answer 429 + ``Retry-After`` when a channel or the workspace posts too fast,
+        or a method is called faster than its tier allows.
 
         Token buckets on :attr:`clock`: each channel refills
         ``per_channel_per_s`` tokens/s up to ``channel_burst``; the workspace
         refills ``workspace_per_s`` up to ``workspace_burst`` (default: one
         second's worth). A call takes one token from both, or is rejected.
+        Each method of ``tiers`` has a bucket of its calls per minute, with a
+        burst of a tenth of a minute's worth.
         """
         if per_channel_per_s <= 0 or workspace_per_s <= 0:
             raise ValueError("rates must be positive")
@@ -795,6 +816,7 @@ class FakeSlackApi:
                 1.0, workspace_burst if workspace_burst is not None else workspace_per_s
             ),
             methods=frozenset(methods),
+            tiers=dict(tiers),
         )
 
     # ------------------------------------------------------------------
@@ -886,14 +908,31 @@ class FakeSlackApi:
     def _check_rate_limit(self, method: str, args: JsonDict) -> int | None:
         """Return a Retry-After (s) if the call is over the limits, else take tokens."""
         limits = self._rate_limits
-        if limits is None or method not in limits.methods:
+        if limits is None:
             return None
         now = self.clock()
+        per_minute = limits.tiers.get(method)
+        if per_minute is not None:
+            tier = limits.tier_buckets.get(method)
+            if tier is None:
+                burst = max(1.0, per_minute / 10)
+                tier = limits.tier_buckets[method] = _TokenBucket(
+                    per_minute / 60, burst, burst, now
+                )
+            wait = tier.wait_time(now)
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            tier.take()
+        if method not in limits.methods:
+            return None
         raw_channel = str(args.get("channel") or "")
-        try:
-            channel_key = self._resolve_channel(raw_channel, create_dm=False)["id"]
-        except _SlackError:
-            channel_key = raw_channel
+        if raw_channel in self.users:  # a user id posts in the DM with them: its bucket
+            channel_key = self.dm_channel_id(raw_channel)
+        else:
+            try:
+                channel_key = self._resolve_channel(raw_channel, create_dm=False)["id"]
+            except _SlackError:
+                channel_key = raw_channel
         bucket = limits.channels.get(channel_key)
         if bucket is None:
             bucket = _TokenBucket(

@@ -108,23 +108,38 @@ class SlackSender:
         return channel
 
     async def send_direct(self, user: UserRef, message: Message) -> str:
-        """A DM to one person; a stale cached channel is reopened once."""
+        """A DM to one person, in the channel remembered for them or, the first time, by user id.
+
+        ``chat.postMessage`` with a user id as ``channel`` posts in the app's DM with that
+        person and answers with the DM's channel id, which is remembered: a first contact
+        costs no ``conversations.open`` (Tier 3, about 50 a minute), so a first check-in
+        round runs at the message caps, not at that method's. A stale remembered channel is
+        forgotten and the message goes by user id once more.
+        """
+        self._check_workspace(user)
         note = await self._cut_note(user)
-        channel = await self.dm_channel(user)
-        try:
-            posted = await post_message(self.client, channel, message, note)
-        except PermanentError as exc:
-            if str(exc) not in _STALE_CHANNEL:
-                raise
-            log.info("the cached Slack DM channel is stale; opening it again")
-            async with self.db.session() as session:
-                await forget_dm_channel(session, Platform.SLACK.value, user.workspace, user.user_id)
-            channel = await self.dm_channel(user, refresh=True)
+        platform = Platform.SLACK.value
+        async with self.db.session() as session:
+            cached = await cached_dm_channel(session, platform, user.workspace, user.user_id)
+        if cached:
             try:
-                posted = await post_message(self.client, channel, message, note)
-            except PermanentError as again:
-                raise Unreachable(str(again)) from again
-        return message_id(*posted)
+                return message_id(*await post_message(self.client, cached, message, note))
+            except PermanentError as exc:
+                if str(exc) not in _STALE_CHANNEL:
+                    raise
+                log.info("the remembered Slack DM channel is stale; writing by user id")
+                async with self.db.session() as session:
+                    await forget_dm_channel(session, platform, user.workspace, user.user_id)
+        try:
+            channel, ts = await post_message(self.client, user.user_id, message, note)
+        except PermanentError as exc:
+            if str(exc) in _STALE_CHANNEL:  # no DM with this person can exist (gone, disabled)
+                raise Unreachable(str(exc)) from exc
+            raise
+        if channel and channel != user.user_id:
+            async with self.db.session() as session:
+                await remember_dm_channel(session, platform, user.workspace, user.user_id, channel)
+        return message_id(channel, ts)
 
     async def send_group(self, users: list[UserRef], message: Message) -> str:
         """One message to a group DM of these people (``conversations.open`` with all of them).

@@ -137,10 +137,12 @@ async def post_message(
     """Post a message (split when long), then upload its chart images: (channel id, first ts)."""
     first: tuple[str, str] | None = None
     for payload in message_payloads(message, cut_note):
+        # After the first part, the channel Slack answered with (a user id becomes a DM id).
+        target = first[0] if first else channel
         response = await api(
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, **payload)
+            client.chat_postMessage(channel=target, thread_ts=thread_ts, **payload)
         )
-        posted = (str(response.get("channel") or channel), str(response.get("ts") or ""))
+        posted = (str(response.get("channel") or target), str(response.get("ts") or ""))
         first = first or posted
     assert first is not None
     await upload_images(client, first[0], message, thread_ts=thread_ts)

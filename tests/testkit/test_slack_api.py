@@ -605,3 +605,23 @@ async def test_bolt_slash_command_opens_modal_against_fake(fake: FakeSlackApi) -
     [opened] = await fake.wait_for_calls("views.open", 1)
     assert opened.ok
     assert fake.calls_to("auth.test")
+
+
+@pytest.mark.asyncio
+async def test_method_tiers_answer_429_past_their_burst(
+    fake: FakeSlackApi, client: AsyncWebClient, clock: ManualClock
+) -> None:
+    fake.enforce_rate_limits(per_channel_per_s=1.0, workspace_per_s=20.0)
+    for n in range(5):  # Tier 3: 50 a minute, a burst of five
+        fake.add_user(f"U9{n}", f"u{n}", f"User {n}")
+        assert (await client.conversations_open(users=f"U9{n}"))["ok"]
+    fake.add_user("U99", "u99", "User 99")
+    err = await _error_of(client.conversations_open(users="U99"))
+    assert err.response.status_code == 429
+    assert int(err.response.headers["Retry-After"]) >= 1
+    clock.advance(1.2)  # one call's worth refilled
+    assert (await client.conversations_open(users="U99"))["ok"]
+    # A user id as chat.postMessage's channel posts in the DM, under that DM's own bucket.
+    assert (await client.chat_postMessage(channel="U99", text="hi"))["ok"]
+    err = await _error_of(client.chat_postMessage(channel=fake.dm_channel_id("U99"), text="2"))
+    assert err.response.status_code == 429

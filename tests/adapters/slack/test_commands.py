@@ -266,11 +266,14 @@ async def test_a_direct_message_is_answered_in_the_dm_and_its_channel_is_cached(
     assert alice.sees("what I can do")
     await alice.says("hello there")
     assert alice.sees("Type `help`")
-    # App Home buttons have no channel: their answers go to the DM, opened once and cached.
+    # App Home buttons have no channel: their answers go to the DM, by user id the first
+    # time (no conversations.open), then in the DM channel Slack answered with, remembered.
     await alice.opens_home()
     await alice.clicks("My status")
     await alice.clicks("Help")
-    assert len(slack.fake.calls_to("conversations.open")) == 1
+    assert slack.fake.calls_to("conversations.open") == []
+    home_posts = [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")][-2:]
+    assert home_posts == ["U0001", alice.dm_channel]
     [ref] = await rows(slack, ChannelRef)
     assert ref.channel_id == alice.dm_channel
 

@@ -61,7 +61,7 @@ async def sender(client: AsyncWebClient, db: Database) -> SlackSender:
     return SlackSender(client, db, "T0001")
 
 
-async def test_a_dm_is_opened_once_then_its_channel_comes_from_the_database(
+async def test_a_first_dm_goes_by_user_id_then_its_channel_comes_from_the_database(
     sender: SlackSender, fake: FakeSlackApi, db: Database
 ) -> None:
     first = await sender.send_direct(alice(), HELLO)
@@ -69,21 +69,25 @@ async def test_a_dm_is_opened_once_then_its_channel_comes_from_the_database(
     channel, ts = split_message_id(first)
     assert channel == fake.dm_channel_id("U0001") and ts
     assert split_message_id(second)[0] == channel
-    assert len(fake.calls_to("conversations.open")) == 1
+    # chat.postMessage takes a user id as its channel: no Tier 3 conversations.open at all.
+    assert fake.calls_to("conversations.open") == []
+    assert [c.args["channel"] for c in fake.calls_to("chat.postMessage")] == ["U0001", channel]
     assert len(fake.messages_by_channel()[channel]) == 2
     async with db.session() as session:
         [ref] = (await session.exec(select(ChannelRef))).all()
     assert ref.channel_id == channel
 
 
-async def test_a_stale_cached_dm_channel_is_opened_again(
+async def test_a_stale_remembered_dm_channel_is_forgotten_and_the_user_id_used_again(
     sender: SlackSender, fake: FakeSlackApi
 ) -> None:
     await sender.send_direct(alice(), HELLO)
     fake.fail_with_error("chat.postMessage", "channel_not_found")
     await sender.send_direct(alice(), HELLO)
-    assert len(fake.calls_to("conversations.open")) == 2
-    assert [c.ok for c in fake.calls_to("chat.postMessage")] == [True, False, True]
+    posts = fake.calls_to("chat.postMessage")
+    assert [c.ok for c in posts] == [True, False, True]
+    assert [c.args["channel"] for c in posts][::2] == ["U0001", "U0001"]
+    assert fake.calls_to("conversations.open") == []
 
 
 async def test_429_is_rate_limited_with_slacks_retry_after(
@@ -115,8 +119,8 @@ async def test_a_network_failure_is_transient(db: Database) -> None:
 @pytest.mark.parametrize(
     ("method", "error", "expected"),
     [
-        ("conversations.open", "user_not_found", Unreachable),
-        ("conversations.open", "user_disabled", Unreachable),
+        ("chat.postMessage", "channel_not_found", Unreachable),  # no DM can exist
+        ("chat.postMessage", "user_disabled", Unreachable),
         ("chat.postMessage", "account_inactive", Unreachable),
         ("chat.postMessage", "token_revoked", Unreachable),
         ("chat.postMessage", "invalid_blocks", PermanentError),
