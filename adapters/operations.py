@@ -52,6 +52,13 @@ def _local(request: web.Request) -> bool:
     return is_local_request(request.remote, request.url.host, request.headers.keys())
 
 
+def _token_ok(request: web.Request, ops: Operations) -> bool:
+    """``Authorization: Bearer $METRICS_TOKEN``, compared in constant time."""
+    given = request.headers.get("Authorization", "")
+    expected = f"Bearer {ops.metrics_token}"
+    return bool(ops.metrics_token) and hmac.compare_digest(given.encode(), expected.encode())
+
+
 @web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Requests by route and status, and their latency (a route's pattern, never its values)."""
@@ -91,18 +98,17 @@ async def readyz(request: web.Request) -> web.Response:
         "scheduler": ops.readiness.scheduler,
     }
     ready = all(checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks, "adapters": mounted}
+    body: dict[str, Any] = {"status": "ready" if ready else "not ready"}
+    if _local(request) or _token_ok(request, ops):
+        # Which platforms run, and which check fails, are for the operator, not the world.
+        body.update(checks=checks, adapters=mounted)
     return web.json_response(body, status=200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text: loopback without a proxy, or the metrics token."""
     ops = request.app[OPERATIONS_KEY]
-    given = request.headers.get("Authorization", "")
-    token_ok = bool(ops.metrics_token) and hmac.compare_digest(
-        given.encode(), f"Bearer {ops.metrics_token}".encode()
-    )
-    if not (token_ok or _local(request)):
+    if not (_token_ok(request, ops) or _local(request)):
         return web.json_response({"error": "unauthorized"}, status=401)
     now = utcnow()
     async with ops.db.read_session() as session:

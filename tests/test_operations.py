@@ -97,3 +97,24 @@ async def test_metrics_through_a_proxy_need_the_token(
     assert answer.status == status
     if status == 401:
         assert "mentoring_" not in str(answer.body)
+
+
+async def test_readiness_details_are_for_this_machine_or_the_token(served: LocalChatClient) -> None:
+    outside = await served.get("/readyz", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert outside.status == 503 and outside.body == {"status": "not ready"}
+    with_token = await served.get(
+        "/readyz",
+        headers={"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer s3cret-token"},
+    )
+    assert "checks" in with_token.body and "adapters" in with_token.body
+
+
+@pytest.mark.parametrize(
+    "header", ["X-Original-Forwarded-For", "X-Client-IP", "CF-Connecting-IP", "True-Client-IP"]
+)
+async def test_less_common_proxy_headers_are_not_local_either(
+    served: LocalChatClient, header: str
+) -> None:
+    assert (await served.get("/metrics", headers={header: "203.0.113.9"})).status == 401
+    answer = await served.get("/local/api/workspace", headers={header: "203.0.113.9"})
+    assert answer.status == 403

@@ -8,6 +8,7 @@ name, a free-text answer) can never become markup.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -421,9 +422,15 @@ def require_int(body: Mapping[str, Any], name: str) -> int:
 
 
 def event_id(body: Mapping[str, Any], user_id: str) -> str | None:
-    """The page's id for this request, so a resent request is handled once."""
+    """The page's id for this request, so a resent request is handled once.
+
+    Scoped to the persona (one cannot spend another's id) and hashed, so that the
+    stored id names nobody once the person has left.
+    """
     raw = require_text(body, "event_id", MAX_EVENT_ID, required=False)
-    return f"{user_id}:{raw}" if raw else None
+    if not raw:
+        return None
+    return "p:" + hashlib.sha256(f"{user_id}:{raw}".encode()).hexdigest()[:40]
 
 
 def command_event(

@@ -79,6 +79,7 @@ def parse_roster(entries: Iterable[str], platforms: Collection[str], variable: s
         if not entry:
             continue
         head, _, rest = entry.partition(":")
+        head = head.lower()  # "Slack:T1:U1" is a qualified entry too, not a bare id
         if head in PLATFORM_NAMES:
             workspace, _, user_id = rest.partition(":")
             if not workspace or not user_id:

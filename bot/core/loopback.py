@@ -14,7 +14,21 @@ from collections.abc import Iterable
 #: Headers a reverse proxy adds (RFC 7239 ``Forwarded`` and the de facto ones). A request that
 #: carries one came from somewhere else, whatever its peer address says.
 FORWARDING_HEADERS = frozenset(
-    {"forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via"}
+    {
+        "forwarded",
+        "forwarded-for",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-original-forwarded-for",
+        "x-real-ip",
+        "x-client-ip",
+        "x-cluster-client-ip",
+        "cf-connecting-ip",
+        "true-client-ip",
+        "fastly-client-ip",
+        "via",
+    }
 )
 
 

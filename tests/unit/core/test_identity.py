@@ -41,6 +41,11 @@ def test_a_teams_admin_is_named_by_tenant_and_directory_object_id() -> None:
     assert by_channel_id.includes(teams_user)
 
 
+def test_a_platform_prefix_in_capitals_is_still_a_qualified_entry() -> None:
+    roster = parse_roster(["Slack:T0123:U0456"], BOTH, "MENTORING_ADMINS")
+    assert roster.includes(SLACK_ADMIN)
+
+
 def test_a_bare_id_means_the_only_platform_configured() -> None:
     roster = parse_roster(["U0456"], {"slack"}, "MENTORING_ADMINS")
     assert roster.includes(SLACK_ADMIN)
