@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.core.i18n import Translator
+from bot.core.i18n import LANGUAGES, Translator, translator
 from bot.core.model import Action, Command, Event, FormSubmission, Intent
 
 if TYPE_CHECKING:
@@ -89,8 +89,9 @@ class Routes:
 
         def register(handler: Handler) -> Handler:
             self.commands[words] = CommandSpec(words, handler, admin, manager, hidden, read_only)
-            for alias in aliases:
-                self.aliases[alias] = words[0]
+            for alias in (*aliases, *command_words_of(words[0])):
+                if alias != words[0]:
+                    self.aliases[alias] = words[0]
             return handler
 
         return register
@@ -120,13 +121,25 @@ class Routes:
     def resolve(self, words: list[str]) -> tuple[CommandSpec | None, list[str]]:
         """The longest registered command that starts ``words``, and the remaining words."""
         if words:
-            words = [self.aliases.get(words[0], words[0]), *words[1:]]
+            words = [self._canonical(words[0]), *words[1:]]
         lowered = [w.lower() for w in words]
         for size in range(len(lowered), 0, -1):
             spec = self.commands.get(tuple(lowered[:size]))
             if spec is not None:
                 return spec, words[size:]
         return None, words
+
+    def _canonical(self, word: str) -> str:
+        """The command a first word names: itself, or what it is an alias of.
+
+        Case does not matter (``Aide``), nor closing punctuation (``Bonjour !``).
+        """
+        for candidate in (word, word.lower(), word.lower().rstrip("!?.,;:\u202f\u00a0")):
+            if candidate in self.aliases:
+                return self.aliases[candidate]
+            if (candidate,) in self.commands:
+                return candidate
+        return word
 
     def subcommands(self, prefix: tuple[str, ...]) -> list[str]:
         """Registered commands below ``prefix`` (e.g. the admin commands)."""
@@ -144,7 +157,8 @@ class Routes:
         ``stauts`` gives ``status`` rather than ``stats``.
         """
         word = word.lower()[:40]
-        candidates = [*self.top_level_words(), *self.aliases]
+        visible = set(self.top_level_words())
+        candidates = [*visible, *(a for a, w in self.aliases.items() if w in visible)]
         limit = max(1, len(word) // 3)
         scored = [
             (typo_distance(word, c), abs(len(c) - len(word)), c)
@@ -167,6 +181,11 @@ class Routes:
     def form_handler(self, event: FormSubmission) -> Handler | None:
         """The handler for a submitted form."""
         return self.forms.get(event.form_id)
+
+
+def command_words_of(word: str) -> list[str]:
+    """How each language types a command (``command.join`` in the catalogs), lower-cased."""
+    return [translator(lang).command(word).lower() for lang in LANGUAGES]
 
 
 def typo_distance(a: str, b: str) -> int:

@@ -551,8 +551,10 @@ async def _approved_view(session: AsyncSession, rnd: MatchRound, view: RoundView
         person = people.get(person_id) if person_id is not None else None
         return (person.display_name or person.user_id) if person else "—"
 
+    programme = await session.get(Programme, rnd.programme_id)
+    labels = (programme.labels or {}) if programme is not None else {}
     lines = [
-        PairLine(p.id or 0, name(p.mentor_id), name(p.mentee_id), p.score, p.reasons or [])
+        PairLine(p.id or 0, name(p.mentor_id), name(p.mentee_id), p.score, p.reasons or [], labels)
         for p in pairs
     ]
     return replace(view, pairs=lines, total_score=sum(p.score for p in pairs), problem=None)
@@ -624,7 +626,7 @@ def _write_csv(t: Translator, view: RoundView, path: str, out: TextIO) -> None:
                 _cell(line.mentor),
                 _cell(line.mentee),
                 f"{line.score:.4f}",
-                _cell(_plain(explain(t, line.reasons, for_admin=True))),
+                _cell(_plain(explain(t, line.reasons, for_admin=True, labels=line.labels))),
             ]
         )
     for u in view.unmatched:

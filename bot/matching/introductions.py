@@ -91,6 +91,7 @@ async def introduce(
             reasons=pair.reasons or [],
             cadence_days=programme.cadence_days,
             duration_days=programme.duration_days,
+            labels=programme.labels or {},
         )
 
     if _group_possible(mentor, mentee):

@@ -95,26 +95,34 @@ async def mydata(ctx: Context) -> list[Intent]:
                 (t("mydata.name"), p.display_name or "—"),
                 (t("mydata.language"), t.language_name(p.locale)),
                 (t("mydata.timezone"), p.timezone),
-            )
+            ),
+            t.colon,
         ),
     ]
     manager = await manager_of(ctx.session, p.platform, p.workspace, p.user_id)
     if manager is not None:  # HR's import (python app.py import-managers)
-        elements.append(Fields(((t("mydata.manager"), manager),)))
+        elements.append(Fields(((t("mydata.manager"), manager),), t.colon))
     for e, programme in await enrolments_of(ctx.session, ctx.person_id):
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), ", ".join(e.topics_share or e.topics_learn) or "—"),
+            (
+                t("summary.topics"),
+                ", ".join(t.label(programme.labels, v) for v in e.topics_share or e.topics_learn)
+                or "—",
+            ),
             (t("summary.goals"), e.goals or "—"),
             (t("summary.seniority"), t(f"seniority.{e.seniority}")),
             (t("summary.department"), e.department or "—"),
-            (t("summary.languages"), ", ".join(e.languages or []) or "—"),
+            (
+                t("summary.languages"),
+                ", ".join(t.language_name(c) for c in e.languages or []) or "—",
+            ),
             (t("summary.frequency"), t(f"frequency.{e.frequency}")),
-            (t("summary.capacity"), str(e.capacity)),
+            (t("summary.capacity"), t.number(e.capacity)),
             (t("summary.self_description"), e.self_description or "—"),
         ]
-        elements += [Heading(programme.name), Fields(tuple(items))]
+        elements += [Heading(programme.name), Fields(tuple(items), t.colon)]
     pairs = await pairs_of(ctx.session, ctx.person_id, ("proposed", "active", "paused", "ended"))
     answers = (
         await ctx.session.exec(
@@ -140,7 +148,8 @@ async def mydata(ctx: Context) -> list[Intent]:
                     if await get_dialogue(ctx.session, ctx.person_id, "enrol")
                     else t("mydata.no"),
                 ),
-            )
+            ),
+            t.colon,
         )
     )
     elements += [Text(t("mydata.feedback_note")), Note(t("mydata.footer"))]

@@ -73,7 +73,7 @@ async def test_claire_joins_in_french_as_a_mentee(harness: Harness, programme: P
     await claire.submits(**{**DETAILS, "seniority": "5", "capacity": "9"})
     assert claire.sees("Vérifiez votre inscription")
     await claire.clicks("Confirmer")
-    assert claire.sees("Vous êtes inscrit·e à *Reverse mentoring* en tant que mentoré·e")
+    assert claire.sees("Vous êtes inscrit·e au programme *Reverse mentoring* en tant que mentoré·e")
     [saved] = await enrolments(harness)
     assert (saved.role, saved.capacity, saved.topics_learn) == ("mentee", 1, ["AI", "Social media"])
 
