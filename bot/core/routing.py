@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -149,11 +149,12 @@ class Routes:
             if spec.path[: len(prefix)] == prefix and len(spec.path) > len(prefix)
         )
 
-    def suggestion(self, word: str) -> str | None:
+    def suggestion(self, word: str, prefer: Collection[str] = ()) -> str | None:
         """The closest known command word, for a typo.
 
         Typos are mostly one swapped, missing or extra letter, so the distance counts
-        those; among equally close words the one of the same length wins, so
+        those. Among equally close words, a word the typo starts (``statu``) wins, then
+        one of the reader's language (``prefer``), then one of the same length, so
         ``stauts`` gives ``status`` rather than ``stats``.
         """
         word = word.lower()[:40]
@@ -161,14 +162,20 @@ class Routes:
         candidates = [*visible, *(a for a, w in self.aliases.items() if w in visible)]
         limit = max(1, len(word) // 3)
         scored = [
-            (typo_distance(word, c), abs(len(c) - len(word)), c)
+            (
+                typo_distance(word, c),
+                not c.startswith(word),
+                c not in prefer,
+                abs(len(c) - len(word)),
+                c,
+            )
             for c in candidates
             if abs(len(c) - len(word)) <= limit
         ]
         close = [s for s in scored if s[0] <= limit]
         if not close:
             return None
-        best = min(close)[2]
+        best = min(close)[-1]
         return self.aliases.get(best, best)
 
     def action_handler(self, event: Action) -> Handler | None:

@@ -75,7 +75,7 @@ async def unknown(ctx: Context) -> list[Intent]:
     if not ctx.args:
         return [Reply(help_message(ctx))]
     word = ctx.args[0][:40]
-    suggestion = ROUTES.suggestion(word)
+    suggestion = ROUTES.suggestion(word, {t.command(w) for w in ROUTES.top_level_words()})
     if suggestion:  # in the reader's words: "statut" for a French reader
         text = t("unknown.suggest", word=word, suggestion=t.command(suggestion))
     else:

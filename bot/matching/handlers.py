@@ -273,7 +273,7 @@ async def admin_pairs(ctx: Context) -> list[Intent]:
     for pair, prog in rows:
         mentor = people.get(pair.mentor_id) if pair.mentor_id is not None else None
         mentee = people.get(pair.mentee_id) if pair.mentee_id is not None else None
-        since = t.date(pair.introduced_at) if pair.introduced_at else "—"
+        since = t.date(pair.introduced_at.date()) if pair.introduced_at else "—"
         lines.append(
             (
                 prog.name,

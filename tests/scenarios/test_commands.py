@@ -14,6 +14,7 @@ from storage.tables import Enrolment, Pair, Person, Programme
 from tests.conftest import ADMIN_ID, MANAGER_ID
 from tests.harness import Harness
 from tests.harness import Person as Speaker
+from tests.typography import french_problems
 
 DETAILS: dict[str, str | list[str]] = {
     "topics": ["AI"],
@@ -59,6 +60,7 @@ async def test_help_lists_the_commands_and_admins_see_theirs(harness: Harness) -
     await fr.types("aide")
     assert fr.sees("Mentorat\u00a0: ce que je sais faire")
     assert fr.sees("`/mentoring rejoindre`") and fr.sees("`/mentoring statut`")  # French words
+    assert french_problems(fr.last.text) == []
 
 
 async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion(
@@ -74,6 +76,43 @@ async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion
     fr = harness.person("Fanny", locale="fr-FR")
     await fr.types("/mentoring jion")
     assert fr.sees("Vouliez-vous dire `/mentoring rejoindre`\u202f?")  # in the reader's words
+
+
+async def test_a_greeting_is_answered_in_its_own_language(harness: Harness) -> None:
+    ann = harness.person("Ann Smith")  # her platform speaks English
+    await ann.says("Bonjour !")
+    assert ann.sees("Bonjour Ann\u202f! Je suis le bot de mentorat. Tapez `aide`")
+    assert ann.sees("Pour que je vous parle en français, tapez `langue fr`.")
+    await ann.says("hello")
+    assert ann.sees("Hello Ann! I'm the mentoring bot. Type `help`")
+    assert not ann.sees("language")  # already her language
+    zoe = harness.person("Zoé", locale="fr-FR")
+    await zoe.types("/mentoring salut")
+    assert zoe.sees("Bonjour Zoé\u202f!") and not zoe.sees("langue fr")
+    await zoe.types("langue en")  # the French word for the command
+    assert zoe.sees("I'll speak English with you")
+
+
+async def test_french_words_work_as_commands_and_suggestions_use_them(
+    harness: Harness, programme: Programme
+) -> None:
+    zoe = harness.person("Zoé", locale="fr-FR")
+    for word, shows in (
+        ("Aide", "ce que je sais faire"),
+        ("statut", "Vous n'êtes inscrit·e à aucun programme"),
+        ("avis", "Avis anonyme"),
+        ("changer", "Vous n'êtes pas en binôme en ce moment"),
+        ("données", "Tout ce qui est conservé à votre sujet"),
+    ):
+        await zoe.types(f"/mentoring {word}")
+        assert zoe.sees(shows), word
+    await zoe.types("/mentoring statu")
+    assert zoe.sees("Vouliez-vous dire `/mentoring statut`\u202f?")
+    await zoe.types("/mentoring rejoidnre")
+    assert zoe.sees("Vouliez-vous dire `/mentoring rejoindre`\u202f?")
+    ann = harness.person("Ann")
+    await ann.types("/mentoring rejoidnre")  # a French word's typo, for an English reader
+    assert ann.sees("Did you mean `/mentoring join`?")
 
 
 async def test_free_text_in_a_dm_points_to_help(harness: Harness) -> None:
@@ -294,6 +333,30 @@ async def test_admins_set_a_matching_schedule_and_priority_tracks(harness: Harne
     fr = harness.person("Admine", user_id=ADMIN_ID, locale="fr-FR")
     await fr.types("/mentoring admin programme edit Leaders calendrier=bientôt")
     assert fr.sees("Je ne sais pas lire `bientôt` comme un calendrier")
+
+
+async def test_admins_name_topics_and_tracks_in_each_language(harness: Harness) -> None:
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    await admin.types("/mentoring admin programme create")
+    fields = {f.name for f in admin.form.fields} if admin.form else set()
+    assert {"topics_fr", "topics_en", "tracks_fr", "tracks_en"} <= fields
+    common = {"name": "Leaders", "kind": "reverse", "topics": "AI, Social media"}
+    await admin.submits(**common, topics_fr="IA")  # one label for two topics
+    assert "2 values" in admin.last.errors["topics_fr"]
+    await admin.submits(**common, topics_fr="IA, Réseaux sociaux", tracks="Women in leadership")
+    assert admin.sees("Programme *Leaders* saved")
+    [saved] = await rows(harness, Programme)
+    assert saved.labels == {"fr": {"AI": "IA", "Social media": "Réseaux sociaux"}}
+    fr = harness.person("Admine", user_id=ADMIN_ID, locale="fr-FR")
+    await fr.types("/mentoring admin programme list")
+    assert fr.sees("Sujets\u00a0: IA, Réseaux sociaux")
+    await fr.types("/mentoring admin programme edit Leaders parcours_fr=Femmes\\ dirigeantes")
+    await fr.types('/mentoring admin programme edit Leaders topics="AI, Hybrid work"')
+    [saved] = await rows(harness, Programme)  # the label of the topic that stays is kept
+    assert saved.labels["fr"] == {"AI": "IA", "Women in leadership": "Femmes dirigeantes"}
+    await fr.types("/mentoring admin programme list")
+    assert fr.sees("Sujets\u00a0: IA, Hybrid work")
+    assert fr.sees("Parcours prioritaires\u00a0: Femmes dirigeantes")
 
 
 async def test_only_admins_run_admin_commands(harness: Harness, programme: Programme) -> None:

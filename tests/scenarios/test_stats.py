@@ -23,6 +23,7 @@ from tests.conftest import ADMIN_ID, MANAGER_ID
 from tests.harness import Harness
 from tests.harness import Person as Speaker
 from tests.scenarios.programme_data import checkin, enrolled, pair, programme
+from tests.typography import french_problems
 
 
 def manager(harness: Harness) -> Speaker:
@@ -254,6 +255,7 @@ async def test_stats_in_french(harness: Harness) -> None:
     await maria.types("/mentoring statistiques trimestre")
     assert maria.sees("Statistiques du mentorat · tous les programmes · 91 derniers jours")
     assert maria.sees("Binômes actifs\u00a0: 0")
+    assert french_problems(maria.last.text) == []  # text put together by the code too
 
 
 async def test_the_export_writes_aggregates_only(harness: Harness, settings: Settings) -> None:

@@ -52,6 +52,8 @@ async def test_the_workspace_lists_the_demo_people_with_their_languages_and_time
     assert answer.body["ui"]["choose_title"] == "Who are you today?"
     french = await chat.get("/local/api/workspace?lang=fr")
     assert french.body["ui"]["choose_title"] == "Qui êtes-vous aujourd'hui\u202f?"
+    assert french.body["suggestions"]["dm"][:2] == ["/mentoring aide", "/mentoring rejoindre"]
+    assert answer.body["suggestions"]["dm"][:2] == ["/mentoring help", "/mentoring join"]
 
 
 async def test_each_persona_gets_the_page_in_their_own_language(chat: LocalChatClient) -> None:
