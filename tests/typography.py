@@ -3,8 +3,8 @@
 French wants a narrow no-break space (U+202F) before ``;``, ``?`` and ``!``, a
 no-break space (U+00A0) before ``:`` and inside guillemets (``« … »``), and a narrow
 no-break space between the digit groups of a number (``1 000``, as Babel's
-``format_decimal`` writes it for ``fr``). Code spans (``/mentoring aide``), URLs and times (``10:00``) are left
-alone.
+``format_decimal`` writes it for ``fr``). Code spans (``/mentoring aide``), URLs and
+times (``10:00``) are left alone.
 
 ``french_problems(text)`` lists what breaks these rules; ``english_problems(text)``
 what an English text should not have (a space before ``: ; ? !``).
