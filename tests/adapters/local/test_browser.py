@@ -499,7 +499,7 @@ async def test_a_french_programme_reads_well_at_1400_and_at_800_px(
 
         await asyncio.to_thread(boxes_line_up)
 
-    answers = {
+    answers: dict[str, Any] = {
         "topics": ["AI", "Social media", "Digital tools"],
         "goals": "Montrer comment ma génération utilise l'IA et les outils numériques.",
         "seniority": "1",
