@@ -88,6 +88,7 @@ ARGUMENT_ALIASES = {
     "ecart": "gap",
     "écart": "gap",
     "departments": "separate_departments",
+    "services": "separate_departments",
     "separate_departments": "separate_departments",
     "auto": "auto_approve",
     "auto_approve": "auto_approve",
