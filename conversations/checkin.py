@@ -160,5 +160,5 @@ def dead_letter_notice(
     t: Translator, key: str, recipient: str, attempts: int, error: str
 ) -> Message:
     """To the admins: a message could not be delivered and was set aside."""
-    text = t("outbox.dead", key=key, recipient=recipient, attempts=attempts, error=error)
+    text = t("outbox.dead", key=key, recipient=recipient, attempts=t.number(attempts), error=error)
     return Message((Heading(t("outbox.dead.title")), Text(text), Note(t("outbox.dead.note"))), text)

@@ -34,8 +34,9 @@ def _role_options(t: Translator, env: Mapping[str, Any]) -> list[Option]:
     return [Option(role, t(f"enrol.role.{role}.{kind}")) for role in ROLES]
 
 
-def _topic_options(_t: Translator, env: Mapping[str, Any]) -> list[Option]:
-    return [Option(topic, escape(topic)) for topic in env.get("topics", [])]
+def _topic_options(t: Translator, env: Mapping[str, Any]) -> list[Option]:
+    labels = env.get("labels")
+    return [Option(topic, escape(t.label(labels, topic))) for topic in env.get("topics", [])]
 
 
 def _seniority_options(t: Translator, _env: Mapping[str, Any]) -> list[Option]:
@@ -121,15 +122,27 @@ def privacy_notice(t: Translator) -> tuple[Element, ...]:
 
 
 def summary_message(
-    t: Translator, programme_name: str, data: Mapping[str, Any], state: str, editing: bool
+    t: Translator,
+    programme_name: str,
+    data: Mapping[str, Any],
+    state: str,
+    editing: bool,
+    *,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Message:
-    """The answers so far, with confirm / edit / cancel buttons."""
+    """The answers so far, with confirm / edit / cancel buttons.
+
+    ``labels``: the programme's topic labels, so topics read in the reader's language.
+    """
     role = data.get("role", "")
     comma = Markup(", ")
     items: list[tuple[str, str]] = [
         (t("summary.programme"), escape(programme_name)),
         (t("summary.role"), t(f"role.{role}") if role else "—"),
-        (t("summary.topics"), comma.join(data.get("topics", [])) or "—"),
+        (
+            t("summary.topics"),
+            comma.join(t.label(labels, v) for v in data.get("topics", [])) or "—",
+        ),
         (t("summary.goals"), escape(data.get("goals") or "—")),
         (t("summary.seniority"), t(f"seniority.{data.get('seniority', 1)}")),
         (t("summary.department"), escape(data.get("department") or "—")),
@@ -140,7 +153,7 @@ def summary_message(
         (t("summary.frequency"), t(f"frequency.{data.get('frequency', 'biweekly')}")),
     ]
     if role == "mentor":
-        items.append((t("summary.capacity"), str(data.get("capacity", 1))))
+        items.append((t("summary.capacity"), t.number(int(data.get("capacity", 1)))))
     if data.get("self_description"):
         items.append((t("summary.self_description"), escape(data["self_description"])))
     title = t("enrol.summary.title_edit" if editing else "enrol.summary.title")
@@ -150,7 +163,12 @@ def summary_message(
         Button(t("button.cancel"), "enrol.cancel", state, "danger"),
     )
     return Message(
-        (Heading(title), Fields(tuple(items)), Actions(buttons), Note(t("enrol.summary.note"))),
+        (
+            Heading(title),
+            Fields(tuple(items), t.colon),
+            Actions(buttons),
+            Note(t("enrol.summary.note")),
+        ),
         text=title,
     )
 

@@ -72,7 +72,7 @@ QUESTIONS: Sequence[Question] = (
 
 def anonymity_note(t: Translator, k: int) -> str:
     """The one sentence on how the answers stay anonymous."""
-    return t("feedback.anonymous", k=k)
+    return t("feedback.anonymous", k=t.number(k))
 
 
 def survey_form(

@@ -113,6 +113,10 @@ def validate(
     return clean, errors
 
 
+def _n(t: Translator, value: int | None) -> str:
+    return "" if value is None else t.number(value)
+
+
 def _check(
     q: Question, raw: str | list[str] | None, t: Translator, env: Mapping[str, Any]
 ) -> tuple[Any, str | None]:
@@ -135,7 +139,9 @@ def _check(
     if not text:
         return (None, t("form.error.required")) if q.required else (None, None)
     if q.max_length is not None and len(text) > q.max_length:
-        return None, t("form.error.too_long", max=q.max_length, length=len(text))
+        return None, t(
+            "form.error.too_long", max=t.number(q.max_length), length=t.number(len(text))
+        )
     if q.kind in ("select", "radio") and q.options:
         if text not in {o.value for o in q.options(t, env)}:
             return None, t("form.error.not_offered")
@@ -147,6 +153,6 @@ def _check(
         except ValueError:
             return None, t("form.error.not_a_number")
         if (low is not None and number < low) or (high is not None and number > high):
-            return None, t("form.error.out_of_range", min=low, max=high)
+            return None, t("form.error.out_of_range", min=_n(t, low), max=_n(t, high))
         return number, None
     return text, None

@@ -8,7 +8,7 @@ Slack group DM with both, written in both languages when they differ.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.i18n import Translator
@@ -31,6 +31,7 @@ class PairFacts:
     reasons: Sequence[Mapping[str, Any]]
     cadence_days: int
     duration_days: int
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # topic labels
 
 
 def _kind(facts: PairFacts) -> str:
@@ -45,7 +46,7 @@ def _shared_part(t: Translator, facts: PairFacts) -> list[Element]:
     """Why, icebreakers, agenda and how the programme works: the same for both readers."""
     kind = _kind(facts)
     return [
-        Text(t("intro.why", explanation=explain(t, facts.reasons))),
+        Text(t("intro.why", explanation=explain(t, facts.reasons, labels=facts.labels))),
         Heading(t("intro.icebreakers.title")),
         Text(_bullets(t, f"intro.icebreaker.{kind}", ICEBREAKERS)),
         Heading(t("intro.agenda.title")),
@@ -54,8 +55,8 @@ def _shared_part(t: Translator, facts: PairFacts) -> list[Element]:
         Text(
             t(
                 "intro.how",
-                cadence=facts.cadence_days,
-                duration=facts.duration_days,
+                cadence=t.number(facts.cadence_days),
+                duration=t.number(facts.duration_days),
                 programme=facts.programme,
             )
         ),

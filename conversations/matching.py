@@ -33,7 +33,7 @@ PROBLEMS = ("no_participants", "no_mentors", "no_mentees", "no_pairs", "settings
 def count(t: Translator, key: str, n: int, **params: object) -> str:
     """``key.one`` or ``key.other`` by the language's plural rule (CLDR), with ``{n}``."""
     form = "one" if Locale.parse(t.lang).plural_form(n) == "one" else "other"
-    return t(f"{key}.{form}", n=n, **params)
+    return t(f"{key}.{form}", n=t.number(n), **params)
 
 
 def join_words(t: Translator, items: Sequence[str]) -> str:
@@ -44,16 +44,34 @@ def join_words(t: Translator, items: Sequence[str]) -> str:
     return t("match.list", head=Markup(", ").join(items[:-1]), last=items[-1])
 
 
-def _hours(value: Any) -> str:
-    number = float(value) if isinstance(value, int | float | str) else 0.0
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+def _hours(t: Translator, value: Any) -> str:
+    try:
+        number = float(value) if isinstance(value, int | float | str) else 0.0
+    except ValueError:
+        number = 0.0
+    return t.number(int(number)) if number.is_integer() else t.number(number)
 
 
-def reason_text(t: Translator, code: str, params: Mapping[str, Any], *, for_admin: bool) -> str:
-    """One reason as a short phrase ("3 shared topics: AI, social media"), or "" to skip it."""
+Labels = Mapping[str, Mapping[str, str]]
+
+
+def reason_text(
+    t: Translator,
+    code: str,
+    params: Mapping[str, Any],
+    *,
+    for_admin: bool,
+    labels: Labels | None = None,
+) -> str:
+    """One reason as a short phrase ("3 shared topics: AI, social media"), or "" to skip it.
+
+    ``labels``: the programme's topic labels, so topics read in the reader's language.
+    """
     if code == "shared_topics":
         shared = int(params.get("count", 0) or 0)
-        return count(t, "match.reason.shared_topics", shared, topics=params.get("topics", ""))
+        topics = [v.strip() for v in str(params.get("topics", "")).split(",") if v.strip()]
+        named = ", ".join(t.label(labels, v) for v in topics)
+        return count(t, "match.reason.shared_topics", shared, topics=named)
     if code == "common_language":
         codes = [c.strip() for c in str(params.get("languages", "")).split(",") if c.strip()]
         names = [t.language_name(c) for c in codes or [str(params.get("language", ""))]]
@@ -64,7 +82,7 @@ def reason_text(t: Translator, code: str, params: Mapping[str, Any], *, for_admi
             return ""
         return t("match.reason.same_frequency", frequency=t(f"match.frequency.{frequency}"))
     if code == "hours_apart":
-        hours = _hours(params.get("hours", 0))
+        hours = _hours(t, params.get("hours", 0))
         return (
             t("match.reason.same_hours")
             if hours == "0"
@@ -75,7 +93,13 @@ def reason_text(t: Translator, code: str, params: Mapping[str, Any], *, for_admi
     return ""
 
 
-def explain(t: Translator, reasons: Sequence[Mapping[str, Any]], *, for_admin: bool = False) -> str:
+def explain(
+    t: Translator,
+    reasons: Sequence[Mapping[str, Any]],
+    *,
+    for_admin: bool = False,
+    labels: Labels | None = None,
+) -> str:
     """A pair's reasons as one line: "3 shared topics: AI, hybrid work; both speak French"."""
     phrases = []
     for reason in reasons:
@@ -84,7 +108,11 @@ def explain(t: Translator, reasons: Sequence[Mapping[str, Any]], *, for_admin: b
             continue
         params = reason.get("params") or {}
         phrase = reason_text(
-            t, code, params if isinstance(params, Mapping) else {}, for_admin=for_admin
+            t,
+            code,
+            params if isinstance(params, Mapping) else {},
+            for_admin=for_admin,
+            labels=labels,
         )
         if phrase:
             phrases.append(phrase)
@@ -103,6 +131,7 @@ class PairLine:
     mentee: str
     score: float
     reasons: Sequence[Mapping[str, Any]]
+    labels: Labels = field(default_factory=dict)  # the programme's topic labels
 
 
 @dataclass(frozen=True)
@@ -140,7 +169,7 @@ def _summary(t: Translator, view: RoundView) -> str:
         pairs=count(t, "match.count.pairs", len(view.pairs)),
         mentors=count(t, "match.count.mentors", view.mentors),
         mentees=count(t, "match.count.mentees", view.mentees),
-        total=f"{view.total_score:.2f}",
+        total=t.number(view.total_score, 2),
         seed=view.seed,
     )
 
@@ -152,9 +181,9 @@ def pair_line(t: Translator, line: PairLine) -> str:
         id=line.pair_id,
         mentor=line.mentor,
         mentee=line.mentee,
-        score=f"{line.score:.2f}",
+        score=t.number(line.score, 2),
     )
-    return f"{head}\n_{explain(t, line.reasons, for_admin=True)}_"
+    return f"{head}\n_{explain(t, line.reasons, for_admin=True, labels=line.labels)}_"
 
 
 def unmatched_reason(t: Translator, role: str, reason: str) -> str:
@@ -221,8 +250,8 @@ def preview_message(t: Translator, view: RoundView) -> Message:
             Note(
                 t(
                     "match.preview.large",
-                    shown=len(shown),
-                    total=len(view.pairs),
+                    shown=t.number(len(shown)),
+                    total=t.number(len(view.pairs)),
                     round=view.round_id,
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.i18n import Translator
+from bot.core.i18n import LANGUAGES, Translator
 from bot.core.model import Option
 from conversations.forms import Question
 
@@ -54,6 +54,19 @@ QUESTIONS: Sequence[Question] = (
         required=False,
         max_length=TOPICS_MAX,
     ),
+    # How the topics and tracks read in each language, in the same order (optional).
+    *(
+        Question(
+            f"{kind}_{lang}",
+            "textarea",
+            f"programme.q.{kind}_labels.{lang}",
+            "programme.q.labels.hint",
+            required=False,
+            max_length=TOPICS_MAX,
+        )
+        for kind in ("topics", "tracks")
+        for lang in LANGUAGES
+    ),
 )
 
 # key=value argument names accepted on the command line, mapped to question names.
@@ -75,6 +88,7 @@ ARGUMENT_ALIASES = {
     "ecart": "gap",
     "écart": "gap",
     "departments": "separate_departments",
+    "services": "separate_departments",
     "separate_departments": "separate_departments",
     "auto": "auto_approve",
     "auto_approve": "auto_approve",
@@ -82,7 +96,12 @@ ARGUMENT_ALIASES = {
     "calendrier": "schedule",
     "tracks": "tracks",
     "parcours": "tracks",
+    **{f"topics_{lang}": f"topics_{lang}" for lang in LANGUAGES},
+    **{f"sujets_{lang}": f"topics_{lang}" for lang in LANGUAGES},
+    **{f"tracks_{lang}": f"tracks_{lang}" for lang in LANGUAGES},
+    **{f"parcours_{lang}": f"tracks_{lang}" for lang in LANGUAGES},
 }
+LABELLED = {"topics": "topics", "tracks": "priority_tracks"}  # field → Programme attribute
 
 
 def split_topics(text: str) -> list[str]:
@@ -105,7 +124,48 @@ def as_values(programme: Any) -> dict[str, str]:
         "auto_approve": "yes" if programme.auto_approve else "",
         "schedule": programme.match_schedule or "",
         "tracks": ", ".join(programme.priority_tracks or []),
+        **{
+            f"{kind}_{lang}": _labels_text(programme, attribute, lang)
+            for kind, attribute in LABELLED.items()
+            for lang in LANGUAGES
+        },
     }
+
+
+def _labels_text(programme: Any, attribute: str, lang: str) -> str:
+    """One language's labels of the topics (or tracks), in their order; "" when it has none."""
+    own = (programme.labels or {}).get(lang) or {}
+    values = getattr(programme, attribute) or []
+    if not any(v in own for v in values):
+        return ""
+    return ", ".join(own.get(v, v) for v in values)
+
+
+def relabelled(programme: Any, kind: str, values_text: str, lang: str) -> str:
+    """The labels text for new topics (or tracks): the labels kept for the values that stay."""
+    own = (programme.labels or {}).get(lang) or {}
+    values = split_topics(values_text)
+    if not any(v in own for v in values):
+        return ""
+    return ", ".join(own.get(v, v) for v in values)
+
+
+def label_errors(clean: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
+    """Label fields whose count differs from their topics' (or tracks'): field → (kind, count)."""
+    errors: dict[str, tuple[str, int]] = {}
+    for kind in LABELLED:
+        values = split_topics(clean.get(kind) or "")
+        for lang in LANGUAGES:
+            given = clean.get(f"{kind}_{lang}") or ""
+            if given.strip() and len(split_labels(given)) != len(values):
+                errors[f"{kind}_{lang}"] = (kind, len(values))
+    return errors
+
+
+def split_labels(text: str) -> list[str]:
+    """Comma- or newline-separated labels, trimmed, in order (duplicates kept: order matters)."""
+    parts = [p.strip()[:60] for p in text.replace("\n", ",").split(",")]
+    return [p for p in parts if p][:MAX_TOPICS]
 
 
 def apply(programme: Any, clean: Mapping[str, Any]) -> None:
@@ -121,3 +181,12 @@ def apply(programme: Any, clean: Mapping[str, Any]) -> None:
     programme.auto_approve = bool(clean.get("auto_approve"))
     programme.match_schedule = (clean.get("schedule") or "").strip() or None
     programme.priority_tracks = split_topics(clean.get("tracks") or "")
+    labels: dict[str, dict[str, str]] = {}
+    for kind, attribute in LABELLED.items():
+        values = getattr(programme, attribute)
+        for lang in LANGUAGES:
+            given = split_labels(clean.get(f"{kind}_{lang}") or "")
+            if len(given) == len(values):
+                own = labels.setdefault(lang, {})
+                own.update((v, label) for v, label in zip(values, given, strict=True) if label != v)
+    programme.labels = {lang: own for lang, own in labels.items() if own}

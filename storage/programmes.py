@@ -17,6 +17,19 @@ DEFAULT_TOPICS = [
     "Sustainability",
     "Career paths",
 ]
+# The default topics as French readers see them (``Programme.labels``).
+DEFAULT_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "AI": "IA",
+        "Social media": "Réseaux sociaux",
+        "Hybrid work": "Travail hybride",
+        "Diversity & inclusion": "Diversité et inclusion",
+        "Gen Z culture": "Culture de la génération Z",
+        "Digital tools": "Outils numériques",
+        "Sustainability": "Développement durable",
+        "Career paths": "Parcours professionnels",
+    }
+}
 
 
 async def all_programmes(session: AsyncSession) -> list[Programme]:
@@ -62,7 +75,12 @@ async def seed_default_programme(session: AsyncSession, name: str) -> Programme 
     """Create one reverse-mentoring programme when there is none yet."""
     if await count_programmes(session):
         return None
-    programme = Programme(name=name, kind="reverse", topics=list(DEFAULT_TOPICS))
+    programme = Programme(
+        name=name,
+        kind="reverse",
+        topics=list(DEFAULT_TOPICS),
+        labels={lang: dict(labels) for lang, labels in DEFAULT_LABELS.items()},
+    )
     session.add(programme)
     await session.flush()
     return programme

@@ -45,7 +45,7 @@ _ENROLMENT_ROW, _PAIR_ROW, _DIALOGUE_ROW = 0, 1, 2
 
 # One statement, one round trip: on SQLite, each statement costs SQLAlchemy far more
 # than the rows do. Every part has the same columns (kind, order, then two texts, two
-# JSON lists, a programme id and name); the parts fill what they have.
+# JSON lists, a programme id, name and labels); the parts fill what they have.
 _STATUS = PreparedRead(
     union_all(
         select(
@@ -57,6 +57,7 @@ _STATUS = PreparedRead(
             _ENROLMENT.c.topics_learn.label("list2"),
             _PROGRAMME.c.id.label("programme_id"),
             _PROGRAMME.c.name.label("programme"),
+            _PROGRAMME.c.labels.label("labels"),
         )
         .join_from(_ENROLMENT, _PROGRAMME, _PROGRAMME.c.id == _ENROLMENT.c.programme_id)
         .where(_ENROLMENT.c.person_id == _ME),
@@ -69,6 +70,7 @@ _STATUS = PreparedRead(
             null(),
             _PAIR.c.programme_id,
             null(),
+            null(),
         )
         .select_from(_PAIR.outerjoin(_PARTNER, _PARTNER.c.id == _PARTNER_ID))
         .where(
@@ -77,7 +79,9 @@ _STATUS = PreparedRead(
             _PAIR.c.status.in_([literal_column("'active'"), literal_column("'paused'")]),
         ),
         select(
-            literal(_DIALOGUE_ROW), _DIALOGUE.c.id, null(), null(), null(), null(), null(), null()
+            literal(_DIALOGUE_ROW),
+            _DIALOGUE.c.id,
+            *(null() for _ in range(7)),
         ).where(_DIALOGUE.c.person_id == _ME, _DIALOGUE.c.kind == "enrol"),
     ).order_by("kind", "position")
 )
@@ -92,6 +96,7 @@ class EnrolmentLine:
     topics: list[str]
     programme_id: int
     programme: str
+    labels: dict[str, dict[str, str]]  # the programme's topic labels, by language
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +123,13 @@ async def status_view(session: AsyncSession, person_id: int) -> StatusView:
     enrolments: list[EnrolmentLine] = []
     pairs: list[PairLine] = []
     enrolling = False
-    for kind, _, text1, text2, list1, list2, programme_id, programme in await _STATUS.rows(
+    for kind, _, text1, text2, list1, list2, programme_id, programme, labels in await _STATUS.rows(
         conn, {"person_id": person_id}
     ):
         if kind == _ENROLMENT_ROW:
             topics = list(list1 or list2 or [])
-            enrolments.append(EnrolmentLine(text1, text2, topics, programme_id, programme))
+            line = EnrolmentLine(text1, text2, topics, programme_id, programme, labels or {})
+            enrolments.append(line)
         elif kind == _PAIR_ROW:
             pairs.append(PairLine(programme_id, text1, text2 or ""))
         else:

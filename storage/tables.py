@@ -85,6 +85,9 @@ class Programme(SQLModel, table=True):
     auto_approve: bool = False
     match_schedule: str | None = Field(default=None, max_length=64)  # cron expression
     priority_tracks: list[str] = _json(list)
+    # How topics and tracks read in each language: {"fr": {"AI": "IA"}}; a value without a
+    # label is shown as written in ``topics`` / ``priority_tracks``.
+    labels: dict[str, dict[str, str]] = _json(dict)
     weights: dict[str, float] = _json(dict)
     status: str = Field(default="open", max_length=16)  # open | closed
     created_at: datetime = _created()

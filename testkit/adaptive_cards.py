@@ -8,6 +8,10 @@ the bot does not handle). It also checks what Teams adds: the message size limit
 input ids are unique, and that every ``<at>Name</at>`` has its mention entity (in the card's
 ``msteams.entities``, or the message's ``entities``). ``problems(card)`` lists what is wrong;
 ``assert_valid_card`` fails a test.
+
+Every card is also validated against the official schema, vendored in ``schema/``
+(``schema_problems``): the rules above say *why* Teams refuses a card in words a test
+can assert on, the schema makes sure nothing the focused rules miss slips through.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft6Validator
+from jsonschema.exceptions import best_match
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "adaptive-card-1.5.json"
 
 MAX_VERSION = (1, 5)
 TEAMS_MAX_MESSAGE_BYTES = 28 * 1024
@@ -242,11 +253,37 @@ class _Checker:
                     self.fail(where, f"initial value {value!r} is not one of the choices")
 
 
+@cache
+def _schema_validator() -> Draft6Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft6Validator.check_schema(schema)
+    # Validate against the AdaptiveCard definition itself: its errors name the faulty part.
+    card_schema = {"$ref": "#/definitions/AdaptiveCard", "definitions": schema["definitions"]}
+    return Draft6Validator(card_schema)
+
+
+def schema_problems(card: object) -> list[str]:
+    """What the official Adaptive Cards 1.5 schema finds wrong with ``card``.
+
+    ``msteams`` is Teams' host extension, not part of the card format: it is left out
+    here and checked by :func:`problems`.
+    """
+    if isinstance(card, dict):
+        card = {k: v for k, v in card.items() if k != "msteams"}
+    errors = list(_schema_validator().iter_errors(card))
+    if not errors:
+        return []
+    best = best_match(errors)
+    where = "/".join(str(p) for p in best.absolute_path) or "card"
+    return [f"schema: {where}: {best.message[:300]}"]
+
+
 def problems(card: object) -> list[str]:
     """Everything that makes ``card`` an invalid Adaptive Card 1.5 for Teams (empty if valid)."""
     checker = _Checker()
     if not isinstance(card, dict):
         return ["the card must be an object"]
+    checker.problems += schema_problems(card)
     if card.get("type") != "AdaptiveCard":
         checker.fail("card", "type must be AdaptiveCard")
     version = _version(card.get("version"))

@@ -75,6 +75,18 @@ def ui_strings(t: Translator) -> dict[str, str]:
     return {key.removeprefix("local.ui."): unescape(t(key)) for key in _ui_keys()}
 
 
+# The commands the composer suggests, by conversation; shown in the reader's words.
+SUGGESTED = {"dm": ("help", "join", "status", "feedback"), "general": ("stats",)}
+
+
+def suggestions(t: Translator) -> dict[str, list[str]]:
+    """``/mentoring aide``, ``/mentoring rejoindre``… for a French reader."""
+    return {
+        conversation: [f"/mentoring {t.command(word)}" for word in words]
+        for conversation, words in SUGGESTED.items()
+    }
+
+
 class LocalChat:
     """The local chat's state: the runtime it talks to, the live hub and the clock."""
 
@@ -306,7 +318,11 @@ def api(handler: ApiHandler) -> Callable[[web.Request], Awaitable[web.StreamResp
                 request.get(LANG_KEY) or chat.settings.mentoring_default_locale,
                 chat.settings.mentoring_default_locale,
             )
-            message = unescape(t(f"local.error.{exc.code}", **exc.params))  # shown as text
+            params = {
+                k: t.number(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in exc.params.items()
+            }
+            message = unescape(t(f"local.error.{exc.code}", **params))  # shown as text
             return web.json_response(
                 {"error": exc.code, "message": message}, status=exc.status, headers=SECURITY_HEADERS
             )
@@ -350,6 +366,7 @@ async def workspace(chat: LocalChat, request: web.Request) -> web.StreamResponse
         {
             "lang": t.lang,
             "ui": ui_strings(t),
+            "suggestions": suggestions(t),
             "personas": [chat.persona_json(p, t) for p in personas.PERSONAS],
             "clock": chat.clock_json(),
         }
@@ -365,6 +382,7 @@ async def persona_view(chat: LocalChat, request: web.Request) -> web.StreamRespo
         {
             "lang": t.lang,
             "ui": ui_strings(t),
+            "suggestions": suggestions(t),
             "persona": chat.persona_json(p, t),
             "personas": [chat.persona_json(other, t) for other in personas.PERSONAS],
         }

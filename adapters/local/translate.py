@@ -275,8 +275,14 @@ def page_element(element: Element) -> dict[str, Any]:
             return {"type": "note", "lines": lines(text)}
         case Divider():
             return {"type": "divider"}
-        case Image(url=url, alt=alt):
-            return {"type": "image", "src": safe_image_url(url), "alt": unescape(alt)}
+        case Image(url=url, alt=alt, width=width, height=height):
+            return {
+                "type": "image",
+                "src": safe_image_url(url),
+                "alt": unescape(alt),
+                "width": width,
+                "height": height,
+            }
         case Actions(buttons=buttons):
             return {
                 "type": "actions",

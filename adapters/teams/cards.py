@@ -11,14 +11,20 @@ card of inputs whose ``Action.Submit`` carries the routing data (form id, dialog
 ``translate.META``; errors are shown on the card, next to their field.
 
 Teams refuses messages above about 28 KB, so cards are fitted under :data:`MAX_CARD_BYTES`:
-images go first (their alt text stays), then long texts are shortened.
+an image drawn for high-density screens is first sent at its display size, then images go
+(their alt text stays), then long texts are shortened.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
+
+from PIL import Image as PILImage
 
 from adapters.teams.markdown import (
     Mention,
@@ -109,7 +115,30 @@ def _image_allowed(url: str) -> bool:
     return url.startswith(_IMAGE_PREFIXES)
 
 
-def _element(element: Element, t: Translator, images: bool, limit: int | None) -> list[JSON]:
+# How images go into a card: as they are, at their display size, or not at all.
+Images = Literal["full", "display", "none"]
+
+
+@lru_cache(maxsize=8)
+def _at_display_size(url: str, width: int) -> str:
+    """A PNG data URL scaled down to ``width`` pixels (a 2x chart at 1x), or ``url`` as is."""
+    prefix = "data:image/png;base64,"
+    if not url.startswith(prefix):
+        return url
+    try:
+        image = PILImage.open(io.BytesIO(base64.b64decode(url[len(prefix) :])))
+        if image.width <= width:
+            return url
+        height = max(1, round(image.height * width / image.width))
+        small = image.convert("RGB").resize((width, height), PILImage.Resampling.BOX)
+        out = io.BytesIO()
+        small.quantize(colors=16).save(out, format="PNG", optimize=True)  # flat colours: small
+    except (OSError, ValueError):
+        return url
+    return prefix + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _element(element: Element, t: Translator, images: Images, limit: int | None) -> list[JSON]:
     match element:
         case Text(text=text):
             return _text_blocks(text, limit)
@@ -136,8 +165,10 @@ def _element(element: Element, t: Translator, images: bool, limit: int | None) -
             return [{"type": "FactSet", "facts": facts}]
         case Divider():
             return [{"type": "Container", "items": [], "separator": True, "spacing": "medium"}]
-        case Image(url=url, alt=alt):
-            if images and _image_allowed(url):
+        case Image(url=url, alt=alt, width=width):
+            if images != "none" and _image_allowed(url):
+                if images == "display" and width:
+                    url = _at_display_size(url, width)
                 image = {"type": "Image", "url": url, "altText": plain(alt)[:300]}
                 return [{**image, "size": "stretch"}]
             return _text_blocks(alt, limit, isSubtle=True) if alt else []
@@ -175,10 +206,20 @@ def _card(body: list[JSON], fallback: str, actions: list[JSON] | None = None) ->
     return card
 
 
-def _fit(build: Callable[[bool, int | None], JSON]) -> JSON:
-    """The richest rendering under the size limit: drop images, then shorten texts."""
+_FITTING: tuple[tuple[Images, int | None], ...] = (
+    ("full", None),
+    ("display", None),
+    ("none", None),
+    ("none", 1000),
+    ("none", 300),
+    ("none", 80),
+)
+
+
+def _fit(build: Callable[[Images, int | None], JSON]) -> JSON:
+    """The richest rendering under the size limit: smaller images, none, then shorter texts."""
     card: JSON = {}
-    for images, limit in ((True, None), (False, None), (False, 1000), (False, 300), (False, 80)):
+    for images, limit in _FITTING:
         card = build(images, limit)
         if card_bytes(card) <= MAX_CARD_BYTES:
             return card
@@ -209,7 +250,7 @@ def message_card(message: Message, t: Translator) -> JSON:
     """The Adaptive Card of a neutral message."""
     fallback = plain(message_text(message))
 
-    def build(images: bool, limit: int | None) -> JSON:
+    def build(images: Images, limit: int | None) -> JSON:
         body = [block for e in message.elements for block in _element(e, t, images, limit)]
         return _card(body or _text_blocks(message.text or " ", limit), fallback)
 
@@ -341,7 +382,7 @@ def form_card(form: Form, t: Translator, errors: Mapping[str, str] | None = None
     errors = dict(errors or {})
     fallback = plain(form_text(form))
 
-    def build(images: bool, limit: int | None) -> JSON:
+    def build(images: Images, limit: int | None) -> JSON:
         body: list[JSON] = _element(Heading(form.title), t, images, limit)
         for element in form.intro:
             body += _element(element, t, images, limit)

@@ -3,7 +3,10 @@
 The template lives in ``adapters/teams/package/``: ``manifest.json`` with ``{{PLACEHOLDER}}``
 tokens, plus ``color.png`` (192×192) and ``outline.png`` (32×32, white on transparent).
 :func:`build_package` fills in the placeholders, checks the manifest against the limits of the
-Teams manifest schema it declares, and writes a zip with the three files at its root.
+Teams manifest schema it declares, and writes a zip with these files at its root, plus one
+localization file per other language (``fr.json``): the app's name and description and the
+command menu in that language, from the catalogs (``command.<word>`` for the words people
+type, ``teams.command.<word>`` and ``teams.manifest.*`` for the texts).
 
 Usage::
 
@@ -19,6 +22,8 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from bot.core.i18n import FALLBACK, LANGUAGES, translator
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "package"
 MANIFEST_NAME = "manifest.json"
@@ -120,6 +125,50 @@ def manifest_problems(manifest: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+LOCALIZATION_SCHEMA = "https://developer.microsoft.com/json-schemas/teams/v1.19/MicrosoftTeams.Localization.schema.json"
+OTHER_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != FALLBACK)
+
+
+def localization(manifest: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """The manifest's texts in ``lang``, as a Teams localization file.
+
+    Command titles are the words a person of that language types (``aide``, ``rejoindre``…),
+    which the bot understands as well as the English ones.
+    """
+    t = translator(lang)
+    strings: dict[str, str] = {
+        "$schema": LOCALIZATION_SCHEMA,
+        "name.short": t("teams.manifest.name_short"),
+        "name.full": t("teams.manifest.name_full"),
+        "description.short": t("teams.manifest.description_short"),
+        "description.full": t("teams.manifest.description_full"),
+    }
+    for b, bot in enumerate(manifest.get("bots", [])):
+        for c, command_list in enumerate(bot.get("commandLists", [])):
+            for n, command in enumerate(command_list.get("commands", [])):
+                where = f"bots[{b}].commandLists[{c}].commands[{n}]"
+                strings[f"{where}.title"] = t.command(command["title"])
+                strings[f"{where}.description"] = t(f"teams.command.{command['title']}")
+    return strings
+
+
+def localization_problems(strings: Mapping[str, str]) -> list[str]:
+    """What in a localization file breaks the manifest's limits (empty if nothing)."""
+    limits = {
+        "name.short": MAX_SHORT_NAME,
+        "description.short": MAX_SHORT_DESCRIPTION,
+        "description.full": MAX_FULL_DESCRIPTION,
+    }
+    problems = [f"{key} is too long" for key, n in limits.items() if len(strings.get(key, "")) > n]
+    for key, value in strings.items():
+        if key.endswith(".title") and len(value) > MAX_COMMAND_TITLE:
+            problems.append(f"{key} is too long")
+        command_text = key.startswith("bots") and key.endswith(".description")
+        if command_text and len(value) > MAX_COMMAND_DESCRIPTION:
+            problems.append(f"{key} is too long")
+    return problems
+
+
 def render_manifest(
     app_id: str,
     *,
@@ -141,10 +190,20 @@ def render_manifest(
     domains = list(manifest.get("validDomains", []))
     domains += [domain for domain in valid_domains if domain not in domains]
     manifest["validDomains"] = domains
+    manifest["localizationInfo"] = {
+        "defaultLanguageTag": FALLBACK,
+        "additionalLanguages": [
+            {"languageTag": lang, "file": f"{lang}.json"} for lang in OTHER_LANGUAGES
+        ],
+    }
     leftovers = _leftover_placeholders(manifest)
     if leftovers:
         raise ValueError(f"manifest placeholders without a value: {sorted(leftovers)}")
     problems = manifest_problems(manifest)
+    for lang in OTHER_LANGUAGES:
+        problems += [
+            f"{lang}.json: {p}" for p in localization_problems(localization(manifest, lang))
+        ]
     if problems:
         raise ValueError("invalid Teams manifest: " + "; ".join(problems))
     return manifest
@@ -161,16 +220,18 @@ def build_package(
 
     The zip holds ``manifest.json`` (with ``{{MICROSOFT_APP_ID}}`` replaced by ``app_id``
     everywhere, developer placeholders from ``placeholders`` or :data:`DEFAULT_PLACEHOLDERS`),
-    ``color.png`` and ``outline.png`` at its root. ``valid_domains`` (bare host names, e.g. the
-    bot's public host) are added to ``validDomains``. Raises ``ValueError`` if ``app_id`` is not
-    a GUID or the manifest would be invalid.
+    ``color.png``, ``outline.png`` and one localization file per other language (``fr.json``)
+    at its root. ``valid_domains`` (bare host names, e.g. the bot's public host) are added to
+    ``validDomains``. Raises ``ValueError`` if ``app_id`` is not a GUID or the manifest would
+    be invalid.
     """
     manifest = render_manifest(app_id, placeholders=placeholders, valid_domains=valid_domains)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     files: list[tuple[str, bytes]] = [
-        (MANIFEST_NAME, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()),
+        (MANIFEST_NAME, _json(manifest)),
         *((name, (PACKAGE_DIR / name).read_bytes()) for name in ICON_SIZES),
+        *((f"{lang}.json", _json(localization(manifest, lang))) for lang in OTHER_LANGUAGES),
     ]
     with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files:
@@ -179,6 +240,10 @@ def build_package(
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return out_path
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

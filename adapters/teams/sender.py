@@ -86,7 +86,9 @@ def _with_names(element: Element, names: dict[str, str]) -> Element:
         case Text() | Heading() | Note():
             return dataclasses.replace(element, text=name_mentions(element.text, names))
         case Fields(items=items):
-            return Fields(tuple((k, name_mentions(v, names)) for k, v in items))
+            return dataclasses.replace(
+                element, items=tuple((k, name_mentions(v, names)) for k, v in items)
+            )
     return element
 
 

@@ -524,7 +524,7 @@ async def submitted_scheduled(ctx: Context) -> list[Intent]:
     elif planned < today:
         error = ctx.t("checkin.scheduled.error.past")
     elif planned > today + timedelta(days=talk.SCHEDULED_MAX_DAYS):
-        error = ctx.t("checkin.scheduled.error.far", days=talk.SCHEDULED_MAX_DAYS)
+        error = ctx.t("checkin.scheduled.error.far", days=ctx.t.number(talk.SCHEDULED_MAX_DAYS))
     if error is not None or planned is None:
         errors = {"date": error or ""}
         return [FormErrors(_scheduled_form(ctx, event.state, raw[:20]), errors)]
@@ -628,7 +628,7 @@ async def outbox_status(ctx: Context) -> list[Intent]:
     t = ctx.t
     counts = await outbox.status_counts(ctx.session)
     lines = [
-        t("outbox.admin.counts", **{s: counts.get(s, 0) for s in outbox.STATUSES}),
+        t("outbox.admin.counts", **{s: t.number(counts.get(s, 0)) for s in outbox.STATUSES}),
     ]
     dead = await outbox.dead_letters(ctx.session, 10)
     if dead:

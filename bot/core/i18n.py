@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -20,6 +21,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from bot.core.markup import Markup, escape
 
@@ -66,6 +68,38 @@ class Translator:
         if not params:
             return Markup(text)
         return Markup(text.format(**{name: _safe(value) for name, value in params.items()}))
+
+    def has(self, key: str) -> bool:
+        """True when ``key`` is in the catalogs (of this language or the fallback)."""
+        return self._t.gettext(key) != key
+
+    def number(self, value: float, digits: int | None = None) -> str:
+        """A quantity the way this language writes it: ``1,000`` in English, ``1 000`` in French.
+
+        Babel puts a narrow no-break space (U+202F) between French digit groups and a
+        decimal comma; ``digits`` fixes the number of decimals.
+        """
+        fmt = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=fmt, locale=self.lang)
+
+    @property
+    def colon(self) -> str:
+        """What separates a label from its value: ``": "``, or ``"\u00a0: "`` in French."""
+        return self("format.colon")
+
+    def label(self, labels: Mapping[str, Mapping[str, str]] | None, value: str) -> str:
+        """A programme-defined value (a topic, a track) in this language, if it has a label.
+
+        ``labels`` maps a language to ``{value: label}``; without one, the value is shown
+        as the programme spells it.
+        """
+        own = (labels or {}).get(self.lang) or {}
+        return own.get(value) or value
+
+    def command(self, word: str) -> str:
+        """A command word as this language types it: ``join`` is ``rejoindre`` in French."""
+        key = f"command.{word}"
+        return self(key) if self.has(key) else word
 
     def date(self, value: date | datetime, fmt: str = "medium") -> str:
         """A date in this language's format."""

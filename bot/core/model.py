@@ -162,9 +162,14 @@ class Heading:
 
 @dataclass(frozen=True)
 class Fields:
-    """Label/value pairs shown side by side where the platform can."""
+    """Label/value pairs shown side by side where the platform can.
+
+    ``colon`` joins a label and its value in the text version (``Translator.colon``:
+    French puts a no-break space before the colon).
+    """
 
     items: tuple[tuple[str, str], ...]
+    colon: str = ": "
 
 
 @dataclass(frozen=True)
@@ -181,10 +186,16 @@ class Divider:
 
 @dataclass(frozen=True)
 class Image:
-    """An image by URL, with alt text that is also its text fallback."""
+    """An image by URL, with alt text that is also its text fallback.
+
+    ``width`` and ``height``: its natural display size in CSS pixels, when known (a chart
+    drawn at twice that size for high-density screens is shown at this size).
+    """
 
     url: str
     alt: str
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)

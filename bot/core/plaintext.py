@@ -28,8 +28,8 @@ def element_text(element: Element) -> str:
             return text
         case Heading(text=text):
             return f"*{text}*"
-        case Fields(items=items):
-            return "\n".join(f"{label}: {value}" for label, value in items)
+        case Fields(items=items, colon=colon):
+            return "\n".join(f"{label}{colon}{value}" for label, value in items)
         case Divider():
             return "———"
         case Image(alt=alt):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.capabilities import Capabilities
-from bot.core.i18n import Translator
+from bot.core.i18n import LANGUAGES, Translator, translator
 from bot.core.identity import Roster
 from bot.core.model import Action, Command, Event, FormSubmission, Intent, Platform
 
@@ -94,8 +94,9 @@ class Routes:
 
         def register(handler: Handler) -> Handler:
             self.commands[words] = CommandSpec(words, handler, admin, manager, hidden, read_only)
-            for alias in aliases:
-                self.aliases[alias] = words[0]
+            for alias in (*aliases, *command_words_of(words[0])):
+                if alias != words[0]:
+                    self.aliases[alias] = words[0]
             return handler
 
         return register
@@ -125,13 +126,25 @@ class Routes:
     def resolve(self, words: list[str]) -> tuple[CommandSpec | None, list[str]]:
         """The longest registered command that starts ``words``, and the remaining words."""
         if words:
-            words = [self.aliases.get(words[0], words[0]), *words[1:]]
+            words = [self._canonical(words[0]), *words[1:]]
         lowered = [w.lower() for w in words]
         for size in range(len(lowered), 0, -1):
             spec = self.commands.get(tuple(lowered[:size]))
             if spec is not None:
                 return spec, words[size:]
         return None, words
+
+    def _canonical(self, word: str) -> str:
+        """The command a first word names: itself, or what it is an alias of.
+
+        Case does not matter (``Aide``), nor closing punctuation (``Bonjour !``).
+        """
+        for candidate in (word, word.lower(), word.lower().rstrip("!?.,;:\u202f\u00a0")):
+            if candidate in self.aliases:
+                return self.aliases[candidate]
+            if (candidate,) in self.commands:
+                return candidate
+        return word
 
     def subcommands(self, prefix: tuple[str, ...]) -> list[str]:
         """Registered commands below ``prefix`` (e.g. the admin commands)."""
@@ -141,25 +154,33 @@ class Routes:
             if spec.path[: len(prefix)] == prefix and len(spec.path) > len(prefix)
         )
 
-    def suggestion(self, word: str) -> str | None:
+    def suggestion(self, word: str, prefer: Collection[str] = ()) -> str | None:
         """The closest known command word, for a typo.
 
         Typos are mostly one swapped, missing or extra letter, so the distance counts
-        those; among equally close words the one of the same length wins, so
+        those. Among equally close words, a word the typo starts (``statu``) wins, then
+        one of the reader's language (``prefer``), then one of the same length, so
         ``stauts`` gives ``status`` rather than ``stats``.
         """
         word = word.lower()[:40]
-        candidates = [*self.top_level_words(), *self.aliases]
+        visible = set(self.top_level_words())
+        candidates = [*visible, *(a for a, w in self.aliases.items() if w in visible)]
         limit = max(1, len(word) // 3)
         scored = [
-            (typo_distance(word, c), abs(len(c) - len(word)), c)
+            (
+                typo_distance(word, c),
+                not c.startswith(word),
+                c not in prefer,
+                abs(len(c) - len(word)),
+                c,
+            )
             for c in candidates
             if abs(len(c) - len(word)) <= limit
         ]
         close = [s for s in scored if s[0] <= limit]
         if not close:
             return None
-        best = min(close)[2]
+        best = min(close)[-1]
         return self.aliases.get(best, best)
 
     def action_handler(self, event: Action) -> Handler | None:
@@ -172,6 +193,11 @@ class Routes:
     def form_handler(self, event: FormSubmission) -> Handler | None:
         """The handler for a submitted form."""
         return self.forms.get(event.form_id)
+
+
+def command_words_of(word: str) -> list[str]:
+    """How each language types a command (``command.join`` in the catalogs), lower-cased."""
+    return [translator(lang).command(word).lower() for lang in LANGUAGES]
 
 
 def typo_distance(a: str, b: str) -> int:

@@ -55,6 +55,7 @@ def _programme_env(p: Programme) -> dict[str, Any]:
     return {
         "kind": p.kind,
         "topics": list(p.topics or []),
+        "labels": dict(p.labels or {}),
         "max_capacity": p.max_capacity,
     }
 
@@ -237,7 +238,10 @@ async def submit_details(ctx: Context) -> list[Intent]:
     d = await save_dialogue(ctx.session, ctx.person_id, KIND, "summary", data)
     programme = await ctx.session.get(Programme, data["programme_id"])
     name = programme.name if programme else "—"
-    summary = dialogue.summary_message(ctx.t, name, data, _state(d), bool(data.get("editing")))
+    labels = programme.labels if programme else None
+    summary = dialogue.summary_message(
+        ctx.t, name, data, _state(d), bool(data.get("editing")), labels=labels
+    )
     return [CloseForm(), Reply(summary)]
 
 
@@ -333,7 +337,10 @@ async def resume_dialogue(ctx: Context) -> list[Intent]:
         programme = await ctx.session.get(Programme, d.data.get("programme_id"))
         name = programme.name if programme else "—"
         editing = bool(d.data.get("editing"))
-        return [Reply(dialogue.summary_message(ctx.t, name, d.data, _state(d), editing))]
+        labels = programme.labels if programme else None
+        return [
+            Reply(dialogue.summary_message(ctx.t, name, d.data, _state(d), editing, labels=labels))
+        ]
     return [OpenForm(await _form_for(ctx, d))]
 
 

@@ -6,6 +6,7 @@ from bot.core.markup import Markup, escape
 from bot.core.model import Element, Fields, Heading, Intent, Message, Note, Reply, Text
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
+from conversations.matching import join_words
 from storage.enrolments import enrolments_of
 from storage.programmes import find_programme
 from storage.status_view import status_view
@@ -25,14 +26,17 @@ async def status(ctx: Context) -> list[Intent]:
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), Markup(", ").join(e.topics) or "—"),
+            (
+                t("summary.topics"),
+                Markup(", ").join(t.label(e.labels, v) for v in e.topics) or "—",
+            ),
         ]
         for pair in view.pairs:
             if pair.programme_id == e.programme_id:
                 name = pair.partner or t("status.partner_left")
                 status = t(f"pair.status.{pair.status}")
                 items.append((t("status.pair"), Markup(f"{escape(name)} ({status})")))
-        elements += [Heading(escape(e.programme)), Fields(tuple(items))]
+        elements += [Heading(escape(e.programme)), Fields(tuple(items), t.colon)]
     if view.enrolments and not view.pairs:
         elements.append(Text(t("status.no_pair")))
     if view.enrolling:
@@ -62,10 +66,11 @@ async def _set_status(ctx: Context, new: str) -> list[Intent]:
     for e, _ in targets:
         e.status = new
         e.updated_at = utcnow()
-    names = ", ".join(p.name for _, p in targets)
-    if not changed:
-        return [Reply(text_message(ctx.t(f"{new}.already", programmes=names)))]
-    return [Reply(text_message(ctx.t(f"{new}.done", programmes=", ".join(changed))))]
+    names = [p.name for _, p in targets]
+    key, shown = (f"{new}.done", changed) if changed else (f"{new}.already", names)
+    if len(shown) > 1:  # "in the programmes A and B"
+        key += ".many"
+    return [Reply(text_message(ctx.t(key, programmes=join_words(ctx.t, shown))))]
 
 
 @ROUTES.command("pause")

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import translator
 from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
     Actions,
     Button,
+    Command,
     Element,
     Fields,
     Heading,
     Intent,
     Message,
     Note,
+    PlainMessage,
     PublishHome,
     Reply,
     Text,
 )
 from bot.core.replies import text_message
-from bot.core.routing import ROUTES, Context
+from bot.core.routing import ROUTES, Context, command_words
 from storage.enrolments import enrolments_of
 
 # The help lists these, in this order; each has a catalog line ``help.cmd.<word>``.
@@ -43,7 +46,11 @@ def help_message(ctx: Context) -> Message:
     words = list(USER_COMMANDS)
     if ctx.is_manager or ctx.is_admin:
         words += MANAGER_COMMANDS
-    lines = [f"`/mentoring {w}` — {t(f'help.cmd.{w}')}" for w in words if (w,) in ROUTES.commands]
+    lines = [
+        f"`/mentoring {t.command(w)}` — {t(f'help.cmd.{w}')}"
+        for w in words
+        if (w,) in ROUTES.commands
+    ]
     elements: list[Element] = [
         Heading(t("help.title")),
         Text(t("help.intro")),
@@ -69,12 +76,50 @@ async def unknown(ctx: Context) -> list[Intent]:
     if not ctx.args:
         return [Reply(help_message(ctx))]
     word = ctx.args[0][:40]
-    suggestion = ROUTES.suggestion(word)
-    if suggestion:
-        text = t("unknown.suggest", word=word, suggestion=suggestion)
+    suggestion = ROUTES.suggestion(word, {t.command(w) for w in ROUTES.top_level_words()})
+    if suggestion:  # in the reader's words: "statut" for a French reader
+        text = t("unknown.suggest", word=word, suggestion=t.command(suggestion))
     else:
         text = t("unknown.none", word=word)
     return [Reply(text_message(text))]
+
+
+# A greeting is answered in the language it was said in.
+GREETINGS = {
+    "hello": "en",
+    "hi": "en",
+    "hey": "en",
+    "bonjour": "fr",
+    "bonsoir": "fr",
+    "salut": "fr",
+    "coucou": "fr",
+}
+
+
+@ROUTES.command("hello", aliases=tuple(GREETINGS), hidden=True, read_only=True)
+async def hello(ctx: Context) -> list[Intent]:
+    """``bonjour``: a greeting in the greeting's language, then how to start."""
+    said = _greeting_word(ctx)
+    t = translator(GREETINGS.get(said, ctx.t.lang))
+    name = _first_name(ctx.person.display_name)
+    text = t("greeting.text", name=name) if name else t("greeting.text_anonymous")
+    if t.lang != ctx.t.lang:  # say how to keep this language
+        switch = t("greeting.switch", language=t.language_name(t.lang), code=t.lang)
+        text = Markup(f"{text} {switch}")
+    return [Reply(text_message(text))]
+
+
+def _greeting_word(ctx: Context) -> str:
+    """The greeting the person typed (``Bonjour !`` → ``bonjour``)."""
+    event = ctx.event
+    text = event.text if isinstance(event, Command | PlainMessage) else ""
+    words = command_words(event) if isinstance(event, Command) else text.split()
+    first = words[0].lower().rstrip("!?.,;:\u202f\u00a0") if words else ""
+    return first
+
+
+def _first_name(display_name: str | None) -> str:
+    return (display_name or "").split(" ")[0]
 
 
 @ROUTES.command("chat", hidden=True, read_only=True)
@@ -109,7 +154,7 @@ async def home(ctx: Context) -> list[Intent]:
         for e, p in enrolments
     )
     elements: list[Element] = [Heading(t("home.title")), Text(t("home.intro"))]
-    elements.append(Fields(items) if items else Text(t("status.none")))
+    elements.append(Fields(items, t.colon) if items else Text(t("status.none")))
     elements.append(_quick_buttons(ctx, "join", "status", "help"))
     message = Message(tuple(elements), text=t("home.title"))
     return [PublishHome(ctx.event.actor.user, message)]

@@ -284,7 +284,7 @@ async def admin_pairs(ctx: Context) -> list[Intent]:
     for pair, prog in rows:
         mentor = people.get(pair.mentor_id) if pair.mentor_id is not None else None
         mentee = people.get(pair.mentee_id) if pair.mentee_id is not None else None
-        since = t.date(pair.introduced_at) if pair.introduced_at else "—"
+        since = t.date(pair.introduced_at.date()) if pair.introduced_at else "—"
         lines.append(
             (
                 prog.name,
@@ -577,8 +577,10 @@ async def _approved_view(session: AsyncSession, rnd: MatchRound, view: RoundView
         person = people.get(person_id) if person_id is not None else None
         return (person.display_name or person.user_id) if person else "—"
 
+    programme = await session.get(Programme, rnd.programme_id)
+    labels = (programme.labels or {}) if programme is not None else {}
     lines = [
-        PairLine(p.id or 0, name(p.mentor_id), name(p.mentee_id), p.score, p.reasons or [])
+        PairLine(p.id or 0, name(p.mentor_id), name(p.mentee_id), p.score, p.reasons or [], labels)
         for p in pairs
     ]
     return replace(view, pairs=lines, total_score=sum(p.score for p in pairs), problem=None)
@@ -642,7 +644,7 @@ def _write_csv(t: Translator, view: RoundView, path: str, out: TextIO) -> None:
                 line.mentor,
                 line.mentee,
                 f"{line.score:.4f}",
-                _plain(explain(t, line.reasons, for_admin=True)),
+                _plain(explain(t, line.reasons, for_admin=True, labels=line.labels)),
             ]
         )
     for u in view.unmatched:

@@ -70,6 +70,7 @@ async def introduce(
             reasons=pair.reasons or [],
             cadence_days=programme.cadence_days,
             duration_days=programme.duration_days,
+            labels=programme.labels or {},
         )
 
     shared = capability(platforms, mentor.platform) if _same_place(mentor, mentee) else PLAIN

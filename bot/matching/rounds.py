@@ -395,7 +395,14 @@ async def round_view(session: AsyncSession, rnd: MatchRound, programme: Programm
         mentees=int(summary.get("mentees", 0)),
         total_score=float(sum(p.score for p in pairs)),
         pairs=[
-            PairLine(p.id or 0, name(p.mentor_id), name(p.mentee_id), p.score, p.reasons or [])
+            PairLine(
+                p.id or 0,
+                name(p.mentor_id),
+                name(p.mentee_id),
+                p.score,
+                p.reasons or [],
+                programme.labels or {},
+            )
             for p in pairs
         ],
         unmatched=[

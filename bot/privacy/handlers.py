@@ -96,27 +96,35 @@ async def mydata(ctx: Context) -> list[Intent]:
                 (t("mydata.name"), escape(p.display_name or "—")),
                 (t("mydata.language"), escape(t.language_name(p.locale))),
                 (t("mydata.timezone"), escape(p.timezone)),
-            )
+            ),
+            t.colon,
         ),
     ]
     comma = Markup(", ")
     manager = await manager_of(ctx.session, p.platform, p.workspace, p.user_id)
     if manager is not None:  # HR's import (python app.py import-managers)
-        elements.append(Fields(((t("mydata.manager"), escape(manager)),)))
+        elements.append(Fields(((t("mydata.manager"), escape(manager)),), t.colon))
     for e, programme in await enrolments_of(ctx.session, ctx.person_id):
         items = [
             (t("summary.role"), t(f"role.{e.role}")),
             (t("summary.status"), t(f"status.{e.status}")),
-            (t("summary.topics"), comma.join(e.topics_share or e.topics_learn) or "—"),
+            (
+                t("summary.topics"),
+                comma.join(t.label(programme.labels, v) for v in e.topics_share or e.topics_learn)
+                or "—",
+            ),
             (t("summary.goals"), escape(e.goals or "—")),
             (t("summary.seniority"), t(f"seniority.{e.seniority}")),
             (t("summary.department"), escape(e.department or "—")),
-            (t("summary.languages"), comma.join(e.languages or []) or "—"),
+            (
+                t("summary.languages"),
+                comma.join(t.language_name(c) for c in e.languages or []) or "—",
+            ),
             (t("summary.frequency"), t(f"frequency.{e.frequency}")),
-            (t("summary.capacity"), str(e.capacity)),
+            (t("summary.capacity"), t.number(e.capacity)),
             (t("summary.self_description"), escape(e.self_description or "—")),
         ]
-        elements += [Heading(escape(programme.name)), Fields(tuple(items))]
+        elements += [Heading(escape(programme.name)), Fields(tuple(items), t.colon)]
     pairs = await pairs_of(ctx.session, ctx.person_id, ("proposed", "active", "paused", "ended"))
     answers = (
         await ctx.session.exec(
@@ -142,7 +150,8 @@ async def mydata(ctx: Context) -> list[Intent]:
                     if await get_dialogue(ctx.session, ctx.person_id, "enrol")
                     else t("mydata.no"),
                 ),
-            )
+            ),
+            t.colon,
         )
     )
     elements += [Text(t("mydata.feedback_note")), Note(t("mydata.footer"))]

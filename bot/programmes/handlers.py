@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.i18n import LANGUAGES
 from bot.core.markup import Markup, escape
 from bot.core.model import (
     Action,
@@ -82,6 +83,8 @@ async def _save(
     clean, errors = validate(programme_form.QUESTIONS, values, ctx.t, {})
     if "topics" in clean and not programme_form.split_topics(clean["topics"]):
         errors["topics"] = ctx.t("form.error.required")
+    for name, (_kind, expected) in programme_form.label_errors(clean).items():
+        errors[name] = ctx.t("programme.error.labels_count", count=ctx.t.number(expected))
     schedule = (clean.get("schedule") or "").strip()
     if schedule:
         try:
@@ -104,7 +107,7 @@ async def _save(
 
 
 def _errors_text(ctx: Context, errors: dict[str, str]) -> Message:
-    lines = [f"• `{escape(name)}`: {escape(error)}" for name, error in errors.items()]
+    lines = [f"• `{escape(name)}`{ctx.t.colon}{escape(error)}" for name, error in errors.items()]
     return text_message(ctx.t("programme.error.args") + "\n" + "\n".join(lines))
 
 
@@ -140,21 +143,30 @@ async def list_programmes(ctx: Context) -> list[Intent]:
                         t("programme.list.people"),
                         t(
                             "programme.list.counts",
-                            mentors=counts.get((p.id or 0, "mentor"), 0),
-                            mentees=counts.get((p.id or 0, "mentee"), 0),
+                            mentors=t.number(counts.get((p.id or 0, "mentor"), 0)),
+                            mentees=t.number(counts.get((p.id or 0, "mentee"), 0)),
                         ),
                     ),
-                    (t("programme.list.topics"), comma.join(p.topics or []) or "—"),
+                    (
+                        t("programme.list.topics"),
+                        comma.join(t.label(p.labels, v) for v in p.topics or []) or "—",
+                    ),
                     (
                         t("programme.list.schedule"),
                         escape(p.match_schedule or t("programme.list.manual")),
                     ),
                     *(
-                        [(t("programme.list.tracks"), comma.join(p.priority_tracks))]
+                        [
+                            (
+                                t("programme.list.tracks"),
+                                comma.join(t.label(p.labels, v) for v in p.priority_tracks),
+                            )
+                        ]
                         if p.priority_tracks
                         else []
                     ),
-                )
+                ),
+                t.colon,
             )
         )
     return [Reply(Message(tuple(elements), text=t("programme.list.title")))]
@@ -186,7 +198,15 @@ async def edit(ctx: Context) -> list[Intent]:
     values, unknown = _keyword_values(kv)
     if unknown:
         return [Reply(text_message(ctx.t("programme.error.unknown_args", args=", ".join(unknown))))]
-    result = await _save(ctx, programme, {**current, **values})
+    merged = {**current, **values}
+    for kind in programme_form.LABELLED:
+        # New topics without new labels: the labels of the topics that stay are kept.
+        if kind in values and not any(f"{kind}_{lang}" in values for lang in LANGUAGES):
+            for lang in LANGUAGES:
+                merged[f"{kind}_{lang}"] = programme_form.relabelled(
+                    programme, kind, values[kind], lang
+                )
+    result = await _save(ctx, programme, merged)
     return result if isinstance(result, list) else [Reply(_errors_text(ctx, result))]
 
 

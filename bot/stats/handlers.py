@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.i18n import Translator
 from bot.core.model import Element, Heading, Intent, Message, Note, Reply, Text
 from bot.core.replies import text_message
 from bot.core.routing import ROUTES, Context
 from bot.stats.message import SECTION_CHARS, stats_message
-from bot.stats.periods import Period, PeriodError, looks_like_period, parse_period
+from bot.stats.periods import (
+    ROLLING_DAYS,
+    Period,
+    PeriodError,
+    looks_like_period,
+    parse_period,
+)
 from bot.stats.privacy import anonymity_k, comment_k
 from bot.stats.report import build_report
 from storage.programmes import all_programmes, find_programme
 from storage.stats import log_view, recent_views
 from storage.tables import Programme
 
-PERIOD_CHOICES = (
-    "`week`, `month`, `quarter`, `year`, `all`, `2026-11`, `2026-Q4`, `2026`, `2026-W48`"
-)
 LOG_DEFAULT, LOG_MAX = 50, 200
 ECHO_MAX = 40
 
@@ -63,11 +67,16 @@ async def parse_request(ctx: Context) -> StatsRequest | str:
     if programme is not None and period is not None:
         return StatsRequest(programme, period)
     if programme is not None or (not rest and looks_like_period(last)):
-        return ctx.t("stats.unknown_period", value=_echo(last), periods=PERIOD_CHOICES)
+        return ctx.t(
+            "stats.unknown_period", value=_echo(last), periods=ctx.t("stats.period_choices")
+        )
     if period is not None:
         return ctx.t("stats.unknown_programme", value=_echo(rest), programmes=names)
     return ctx.t(
-        "stats.unknown_request", value=_echo(text), programmes=names, periods=PERIOD_CHOICES
+        "stats.unknown_request",
+        value=_echo(text),
+        programmes=names,
+        periods=ctx.t("stats.period_choices"),
     )
 
 
@@ -124,7 +133,7 @@ async def stats_log(ctx: Context) -> list[Intent]:
                 platform=v.platform,
                 who=who,
                 programme=v.programme or t("stats.all_programmes"),
-                period=v.period or "—",
+                period=_logged_period(t, v.period),
                 slice=v.slice or "—",
             )
         )
@@ -136,5 +145,14 @@ async def stats_log(ctx: Context) -> list[Intent]:
             chunk = []
         chunk.append(line)
     elements.append(Text("\n".join(chunk)))
-    elements.append(Note(t("stats.log.note", n=len(entries))))
+    elements.append(Note(t("stats.log.note", n=t.number(len(entries)))))
     return [Reply(Message(tuple(elements), text=title))]
+
+
+def _logged_period(t: Translator, label: str | None) -> str:
+    """A logged period in the reader's words (``month`` reads *last 30 days*)."""
+    if not label:
+        return "—"
+    if label in ROLLING_DAYS or label == "all":
+        return t(f"stats.period.{label}")
+    return label

@@ -7,7 +7,9 @@ yet to show this anonymously" in its place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from babel.numbers import format_decimal, format_percent
 
@@ -25,10 +27,23 @@ SECTION_CHARS = 2900
 
 
 def period_name(t: Translator, period: Period) -> str:
-    """``the last 30 days``, ``all time (5 years)`` or the calendar period as typed."""
-    if period.label in ROLLING_DAYS or period.label == "all":
-        return t(f"stats.period.{period.label}")
-    return period.label
+    """``the last 30 days``, ``all time (5 years)``, or a calendar period in the reader's words.
+
+    ``2026-11`` reads *November 2026* (*novembre 2026*), ``2026-Q4`` *Q4 2026* (*T4 2026*),
+    ``2026-W48`` *week 48 of 2026*; a label of another shape is shown as typed.
+    """
+    label = period.label
+    if label in ROLLING_DAYS or label == "all":
+        return t(f"stats.period.{label}")
+    start = period.start.date()
+    if re.fullmatch(r"\d{4}-\d{1,2}", label):
+        return t.date(start, "LLLL y")
+    if re.fullmatch(r"\d{4}-?[qQtT][1-4]", label):
+        return t("stats.quarter", quarter=(start.month - 1) // 3 + 1, year=start.year)
+    week = re.fullmatch(r"(\d{4})-?[wWsS](\d{1,2})", label)
+    if week:
+        return t("stats.period.iso_week", week=int(week.group(2)), year=week.group(1))
+    return label
 
 
 def _number(t: Translator, value: float, digits: int = 1) -> str:
@@ -143,7 +158,7 @@ def chart_text(t: Translator, report: Report) -> str:
     lines = []
     for point in report.chart:
         if point.usefulness is not None:
-            usefulness = _number(t, point.usefulness)
+            usefulness = t("stats.usefulness_value", value=_number(t, point.usefulness))
         else:
             usefulness = t("stats.chart.hidden" if point.answered else "stats.chart.no_answers")
         lines.append(
@@ -157,17 +172,28 @@ def chart_text(t: Translator, report: Report) -> str:
     return "\n".join(lines)
 
 
+def chart_title(t: Translator, report: Report) -> tuple[str, str]:
+    """What the chart shows (*… per week*) and when (*3 Nov 2026 to 1 Dec 2026*)."""
+    unit = report.chart[0].unit if report.chart else "week"
+    first = report.period.start.date()
+    last = (report.period.end - timedelta(microseconds=1)).date()
+    when = t("stats.chart.when", start=t.date(first), end=t.date(last))
+    return t("stats.chart.title", unit=t(f"stats.chart.unit.{unit}")), when
+
+
 def chart_element(t: Translator, report: Report) -> Image:
     """The PNG chart, described briefly for screen readers (the figures follow as text)."""
+    title, when = chart_title(t, report)
     series = Series(  # drawn as pixels: plain text
         labels=[unescape(bucket_label(t, p)) for p in report.chart],
         meetings=[p.meetings for p in report.chart],
         usefulness=[p.usefulness for p in report.chart],
-        title=unescape(t("stats.chart.title")),
+        title=unescape(title),
+        subtitle=unescape(when),
         meetings_legend=unescape(t("stats.chart.meetings")),
         usefulness_legend=unescape(t("stats.chart.usefulness")),
     )
-    return chart_image(series, alt=t("stats.chart.alt", points=len(report.chart)))
+    return chart_image(series, alt=t("stats.chart.alt", points=t.number(len(report.chart))))
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:
@@ -198,7 +224,8 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
                 (t("stats.active_pairs"), _count(t, report.active_pairs)),
                 (t("stats.unmatched"), _count(t, report.unmatched)),
                 (t("stats.paused"), _count(t, report.paused)),
-            )
+            ),
+            t.colon,
         ),
         Heading(t("stats.meetings")),
         Fields(
@@ -214,7 +241,8 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
                     ),
                 ),
                 (t("stats.checkins"), _checkins(t, report)),
-            )
+            ),
+            t.colon,
         ),
         Heading(t("stats.feedback")),
     ]
@@ -233,7 +261,8 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
                         t("stats.nps"),
                         _with_trend(t, _nps(t, fb), report.nps_trend, 0, "stats.trend"),
                     ),
-                )
+                ),
+                t.colon,
             )
         )
     else:
@@ -245,14 +274,15 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
             tuple(
                 (_role_label(t, s.key), _slice_line(t, s, with_pairs=False, k=report.k))
                 for s in report.by_role
-            )
+            ),
+            t.colon,
         )
     )
     if len(report.by_programme) > 1:
         elements.append(Heading(t("stats.by_programme")))
         # Text, not Fields: there may be more programmes than a Slack section has fields (10).
         lines = [
-            f"{escape(s.key)}: {_slice_line(t, s, with_pairs=True, k=report.k)}"
+            f"{escape(s.key)}{t.colon}{_slice_line(t, s, with_pairs=True, k=report.k)}"
             for s in report.by_programme
         ]
         elements += [Text(chunk) for chunk in _chunks(lines)]
@@ -261,7 +291,7 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
         elements.append(Heading(t("stats.by_track")))
         # "other": people whose consented self-description names no priority track.
         lines = [
-            f"{t('stats.track.other') if s.key == 'other' else escape(s.key)}: "
+            f"{_track_name(t, s.key, report.labels)}{t.colon}"
             f"{_slice_line(t, s, with_pairs=True, people=True, k=report.k)}"
             for s in report.by_track
         ]
@@ -273,12 +303,14 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
     elif report.comments_allowed:
         elements.append(Note(t("stats.no_comments")))
     else:
-        elements.append(Note(t("stats.comments_threshold", n=report.comment_k)))
+        elements.append(Note(t("stats.comments_threshold", n=t.number(report.comment_k))))
 
     if chart and report.chart:
         elements += [Divider(), chart_element(t, report)]
         elements += [Text(chunk) for chunk in _chunks(chart_text(t, report).splitlines())]
-    elements.append(Note(t("stats.privacy_note", k=report.k, comment_k=report.comment_k)))
+    elements.append(
+        Note(t("stats.privacy_note", k=t.number(report.k), comment_k=t.number(report.comment_k)))
+    )
     return Message(tuple(elements), text=title)
 
 
@@ -297,3 +329,8 @@ def _checkins(t: Translator, report: Report) -> str:
         f"{t(f'stats.answer.{a}')} {_few(t, report.checkins.get(a, 0), report.k)}"
         for a in CHECKIN_ANSWERS
     )
+
+
+def _track_name(t: Translator, key: str, labels: Mapping[str, Mapping[str, str]] | None) -> str:
+    """A priority track in the reader's language ("other": no track named)."""
+    return t("stats.track.other") if key == "other" else escape(t.label(labels, key))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -100,6 +100,7 @@ class Report:
     chart: tuple[ChartPoint, ...]
     comments_allowed: bool = False  # enough answers for excerpts (there may be no comment)
     by_track: tuple[Slice, ...] = ()  # one programme with priority tracks; ``other`` last
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # the tracks' labels
 
     @property
     def met_rate(self) -> float | None:
@@ -302,6 +303,7 @@ async def _gather(
         previous_feedback=previous_feedback,
         by_role=by_role,
         by_programme=by_programme,
+        labels=(chosen.labels or {}) if chosen is not None else {},
         comments=comments,
         chart=chart,
         comments_allowed=total.answers >= comment_k,

@@ -331,11 +331,9 @@ async def test_the_check_in_speaks_each_members_language(db: Database, settings:
     world = await start_programme(db, settings, bob_locale="fr-FR")
     await world.tick(day(14, 14))
     [bob_checkin] = world.new(world.bob)
-    assert (
-        "Vous êtes-vous rencontrés, Alice et vous, depuis le 2 novembre 2026 ?" in bob_checkin.text
-    )
+    assert "Avez-vous pu rencontrer Alice depuis le 2 novembre 2026\u202f?" in bob_checkin.text
     await world.click(world.bob, bob_checkin, "Pas encore")
-    assert world.bob.sees("Je vous le rappelle dans 3 jours")
+    assert world.bob.sees("Je vous relance dans 3\u00a0jours")
     [alice_checkin] = world.new(world.alice)
     assert "Did you and Bob meet" in alice_checkin.text
 

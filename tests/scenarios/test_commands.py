@@ -14,6 +14,7 @@ from storage.tables import Enrolment, Pair, Person, Programme
 from tests.conftest import ADMIN_ID, MANAGER_ID
 from tests.harness import Harness
 from tests.harness import Person as Speaker
+from tests.typography import french_problems
 
 DETAILS: dict[str, str | list[str]] = {
     "topics": ["AI"],
@@ -57,7 +58,9 @@ async def test_help_lists_the_commands_and_admins_see_theirs(harness: Harness) -
     assert admin.sees("/mentoring admin programme create")
     fr = harness.person("Fanny", locale="fr-FR")
     await fr.types("aide")
-    assert fr.sees("Mentorat : ce que je sais faire")
+    assert fr.sees("Mentorat\u00a0: ce que je sais faire")
+    assert fr.sees("`/mentoring rejoindre`") and fr.sees("`/mentoring statut`")  # French words
+    assert french_problems(fr.last.text) == []
 
 
 async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion(
@@ -73,7 +76,44 @@ async def test_an_empty_command_shows_the_help_and_unknown_ones_get_a_suggestion
     assert ann.sees("I don't know `&lt;script&gt;`")
     fr = harness.person("Fanny", locale="fr-FR")
     await fr.types("/mentoring jion")
-    assert fr.sees("Vouliez-vous dire `/mentoring join`")
+    assert fr.sees("Vouliez-vous dire `/mentoring rejoindre`\u202f?")  # in the reader's words
+
+
+async def test_a_greeting_is_answered_in_its_own_language(harness: Harness) -> None:
+    ann = harness.person("Ann Smith")  # her platform speaks English
+    await ann.says("Bonjour !")
+    assert ann.sees("Bonjour Ann\u202f! Je suis le bot de mentorat. Tapez `aide`")
+    assert ann.sees("Pour que je vous parle en français, tapez `langue fr`.")
+    await ann.says("hello")
+    assert ann.sees("Hello Ann! I'm the mentoring bot. Type `help`")
+    assert not ann.sees("language")  # already her language
+    zoe = harness.person("Zoé", locale="fr-FR")
+    await zoe.types("/mentoring salut")
+    assert zoe.sees("Bonjour Zoé\u202f!") and not zoe.sees("langue fr")
+    await zoe.types("langue en")  # the French word for the command
+    assert zoe.sees("I'll speak English with you")
+
+
+async def test_french_words_work_as_commands_and_suggestions_use_them(
+    harness: Harness, programme: Programme
+) -> None:
+    zoe = harness.person("Zoé", locale="fr-FR")
+    for word, shows in (
+        ("Aide", "ce que je sais faire"),
+        ("statut", "Vous n'êtes inscrit·e à aucun programme"),
+        ("avis", "donner votre avis sur les programmes auxquels vous participez"),
+        ("changer", "Vous n'êtes pas en binôme en ce moment"),
+        ("données", "Tout ce qui est conservé à votre sujet"),
+    ):
+        await zoe.types(f"/mentoring {word}")
+        assert zoe.sees(shows), word
+    await zoe.types("/mentoring statu")
+    assert zoe.sees("Vouliez-vous dire `/mentoring statut`\u202f?")
+    await zoe.types("/mentoring rejoidnre")
+    assert zoe.sees("Vouliez-vous dire `/mentoring rejoindre`\u202f?")
+    ann = harness.person("Ann")
+    await ann.types("/mentoring rejoidnre")  # a French word's typo, for an English reader
+    assert ann.sees("Did you mean `/mentoring join`?")
 
 
 async def test_free_text_in_a_dm_points_to_help(harness: Harness) -> None:
@@ -134,7 +174,7 @@ async def test_french_speakers_get_french_everywhere(
     await zoe.types("statut")
     assert zoe.sees("Votre mentorat") and zoe.sees("mentoré·e")
     await zoe.types("pause")
-    assert zoe.sees("En pause pour Reverse mentoring")
+    assert zoe.sees("Vous êtes en pause dans le programme Reverse mentoring")
     await zoe.types("reprendre")
     assert zoe.sees("Bon retour")
     await zoe.types("donnees")
@@ -267,7 +307,9 @@ async def test_admins_manage_programmes(harness: Harness) -> None:
 async def test_admins_set_a_matching_schedule_and_priority_tracks(harness: Harness) -> None:
     admin = harness.person("Admin", user_id=ADMIN_ID)
     await admin.types("/mentoring admin programme create")
-    assert admin.sees("Matching schedule (optional)") and admin.sees("Priority tracks (optional)")
+    assert admin.sees("Matching schedule") and admin.sees("Priority tracks")
+    optional = {f.name for f in admin.form.fields if not f.required} if admin.form else set()
+    assert {"schedule", "tracks"} <= optional  # each platform marks them optional, once
     common = {"name": "Leaders", "topics": "AI", "kind": "reverse"}
     await admin.submits(**common, schedule="every fortnight", tracks="")
     assert admin.last.errors is not None
@@ -294,12 +336,36 @@ async def test_admins_set_a_matching_schedule_and_priority_tracks(harness: Harne
     assert fr.sees("Je ne sais pas lire `bientôt` comme un calendrier")
 
 
+async def test_admins_name_topics_and_tracks_in_each_language(harness: Harness) -> None:
+    admin = harness.person("Admin", user_id=ADMIN_ID)
+    await admin.types("/mentoring admin programme create")
+    fields = {f.name for f in admin.form.fields} if admin.form else set()
+    assert {"topics_fr", "topics_en", "tracks_fr", "tracks_en"} <= fields
+    common = {"name": "Leaders", "kind": "reverse", "topics": "AI, Social media"}
+    await admin.submits(**common, topics_fr="IA")  # one label for two topics
+    assert "2 values" in admin.last.errors["topics_fr"]
+    await admin.submits(**common, topics_fr="IA, Réseaux sociaux", tracks="Women in leadership")
+    assert admin.sees("Programme *Leaders* saved")
+    [saved] = await rows(harness, Programme)
+    assert saved.labels == {"fr": {"AI": "IA", "Social media": "Réseaux sociaux"}}
+    fr = harness.person("Admine", user_id=ADMIN_ID, locale="fr-FR")
+    await fr.types("/mentoring admin programme list")
+    assert fr.sees("Sujets\u00a0: IA, Réseaux sociaux")
+    await fr.types("/mentoring admin programme edit Leaders parcours_fr=Femmes\\ dirigeantes")
+    await fr.types('/mentoring admin programme edit Leaders topics="AI, Hybrid work"')
+    [saved] = await rows(harness, Programme)  # the label of the topic that stays is kept
+    assert saved.labels["fr"] == {"AI": "IA", "Women in leadership": "Femmes dirigeantes"}
+    await fr.types("/mentoring admin programme list")
+    assert fr.sees("Sujets\u00a0: IA, Hybrid work")
+    assert fr.sees("Parcours prioritaires\u00a0: Femmes dirigeantes")
+
+
 async def test_only_admins_run_admin_commands(harness: Harness, programme: Programme) -> None:
     eve = harness.person("Eve", locale="fr-FR")
     await eve.types("/mentoring admin programme create name=Hack")
-    assert eve.sees("Seuls les administrateurs")
+    assert eve.sees("Cette action est réservée aux administrateurs")
     await eve.types("/mentoring admin")
-    assert eve.sees("Seuls les administrateurs")
+    assert eve.sees("Cette action est réservée aux administrateurs")
     assert len(await rows(harness, Programme)) == 1
 
 

@@ -70,12 +70,25 @@ async def test_claire_joins_in_french_as_a_mentee(harness: Harness, programme: P
     await claire.submits(role="mentee")
     assert claire.form is not None
     assert "capacity" not in {f.name for f in claire.form.fields}
+    topics = {o.value: o.label for f in claire.form.fields if f.name == "topics" for o in f.options}
+    assert topics["AI"] == "IA" and topics["Digital tools"] == "Outils numériques"
+    assert {f.label for f in claire.form.fields} >= {"Sujets que vous souhaitez découvrir"}
     await claire.submits(**{**DETAILS, "seniority": "5", "capacity": "9"})
     assert claire.sees("Vérifiez votre inscription")
+    # Topics, frequency and role in French; the values stored stay the programme's own.
+    assert claire.sees("Sujets\u00a0: IA, Réseaux sociaux")
+    assert claire.sees("Fréquence des rencontres\u00a0: Toutes les deux semaines")
+    assert claire.sees("Rôle\u00a0: mentoré·e")
     await claire.clicks("Confirmer")
-    assert claire.sees("Vous êtes inscrit·e à *Reverse mentoring* en tant que mentoré·e")
+    assert claire.sees("Vous êtes inscrit·e au programme *Reverse mentoring* en tant que mentoré·e")
     [saved] = await enrolments(harness)
     assert (saved.role, saved.capacity, saved.topics_learn) == ("mentee", 1, ["AI", "Social media"])
+    await claire.types("/mentoring statut")
+    assert claire.sees("Sujets\u00a0: IA, Réseaux sociaux")
+    assert claire.sees("Statut\u00a0: actif")
+    await claire.types("/mentoring données")
+    assert claire.sees("Sujets\u00a0: IA, Réseaux sociaux")
+    assert claire.sees("Langues\u00a0: anglais, français")
 
 
 async def test_bad_answers_get_errors_on_the_fields_and_nothing_is_saved(

@@ -171,9 +171,9 @@ async def test_claire_sends_feedback_in_french_at_any_time(harness: Harness) -> 
     claire = await enrolled(harness, "Claire", "mentee", p, locale="fr-FR")
     await claire.types("/mentoring avis")
     assert claire.form is not None and claire.form.title == "Avis anonyme"
-    assert claire.sees("Anonyme : vos réponses sont enregistrées sans votre nom")
+    assert claire.sees("Anonyme\u00a0: vos réponses sont enregistrées sans votre nom")
     await claire.submits(usefulness="2", recommend="6")
-    assert claire.sees("Merci ! Votre réponse est enregistrée anonymement")
+    assert claire.sees("Merci\u202f! Votre réponse est enregistrée anonymement")
     [answer] = await answers(harness)
     assert (answer.survey, answer.role, answer.comment) == ("adhoc", "mentee", None)
     await claire.types("/mentoring feedback")
@@ -189,7 +189,7 @@ async def test_bad_answers_get_errors_and_nothing_is_saved(harness: Harness) -> 
     assert dan.last.errors == {
         "usefulness": "Please pick one of the choices offered.",
         "recommend": "Please pick one of the choices offered.",
-        "comment": "Please keep this under 1000 characters (you wrote 1001).",
+        "comment": "Please keep this under 1,000 characters (you wrote 1,001).",
     }
     assert dan.form is not None
     await dan.submits(usefulness="", recommend="8", comment="")

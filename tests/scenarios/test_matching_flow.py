@@ -65,9 +65,9 @@ async def test_the_admin_previews_then_approves_and_both_people_are_introduced(
     assert "Every 14 days" in to_alice and "/mentoring rematch" in to_alice
     assert "/mentoring leave" in to_alice
     to_bruno = text_of(await queued(harness, f"intro:{pair.id}:{await person_id(harness, bruno)}"))
-    assert "Voici votre mentor : Alice !" in to_bruno
-    assert "3 sujets en commun : AI, Hybrid work, Social media" in to_bruno
-    assert "vous parlez tous deux français" in to_bruno
+    assert "Voici votre mentor\u00a0: Alice\u202f!" in to_bruno
+    assert "3 sujets en commun\u00a0: AI, Hybrid work, Social media" in to_bruno
+    assert "langue commune\u00a0: français" in to_bruno
     assert len(await outbox(harness)) == 2
 
     await admin.clicks("Approve and introduce")  # a second click changes nothing
@@ -94,7 +94,7 @@ async def test_in_slack_the_pair_gets_one_group_message_in_both_languages(
     assert [from_data(t) for t in row.target] == [sam.user, lea.user]
     text = text_of(row)
     assert "Sam and Léa, meet each other!" in text
-    assert "Sam et Léa, faites connaissance !" in text  # they don't share a language
+    assert "Sam et Léa, faites connaissance\u202f!" in text  # they don't share a language
 
 
 async def test_in_teams_each_person_gets_a_direct_message_in_their_language(
@@ -118,7 +118,7 @@ async def test_in_teams_each_person_gets_a_direct_message_in_their_language(
     assert isinstance(from_data(rows[ines_key].target), UserRef)
     # Each names and @mentions the other (the Teams adapter renders <@id|name> as a mention).
     assert "Meet your mentee, <@UINÈS|Inès>!" in text_of(rows[tom_key])
-    assert "Voici votre mentor : <@UTOM|Tom> !" in text_of(rows[ines_key])
+    assert "Voici votre mentor\u00a0: <@UTOM|Tom>\u202f!" in text_of(rows[ines_key])
 
 
 async def test_in_teams_the_introduction_opens_a_chat_when_the_partner_sign_in_is_known(
@@ -168,10 +168,13 @@ async def test_people_left_unmatched_are_told_kindly_why_and_what_comes_next(
     assert admin.sees("Left unmatched this round:* Dan (mentee: no mentor with capacity left)")
     french = harness.person("Fanny", user_id=ADMIN_ID, locale="fr-FR")  # the admin, in French
     await french.types("/mentoring admin match")
-    assert french.sees("Sans binôme à ce tour :* Dan (mentoré·e : plus aucun mentor n'a de place)")
+    assert french.sees(
+        "Sans binôme à ce tour\u00a0:* Dan (mentoré·e\u00a0: plus aucun mentor n'a de place)"
+    )
     await french.clicks("Valider et présenter")
-    assert french.sees("1 binôme présenté. Sans binôme cette fois")
-    assert french.sees("avec un message bienveillant : 1 personne prévenue.")
+    assert french.sees(
+        "1 binôme présenté\u202f; 1 personne prévenue avec bienveillance de l'absence de binôme"
+    )
 
     superseded, rnd = await rounds(harness)
     assert (superseded.status, rnd.status) == ("cancelled", "approved")

@@ -8,6 +8,7 @@
 (() => {
   const state = {
     ui: {},
+    suggestions: {},
     lang: "en",
     personas: [],
     persona: null,
@@ -152,9 +153,14 @@
           h("div", { class: "field" }, h("dt", {}, item.label), h("dd", {}, renderLines(item.lines))))),
     note: (e) => h("div", { class: "el-note" }, renderLines(e.lines)),
     divider: () => h("hr", { class: "el-divider" }),
+    // Shown at its natural size (a chart is drawn at 2x for sharp high-density screens).
     image: (e) =>
       e.src
-        ? h("figure", { class: "el-image" }, h("img", { src: e.src, alt: e.alt, loading: "lazy" }))
+        ? h("figure", { class: "el-image" }, h("img", {
+          src: e.src, alt: e.alt, loading: "lazy",
+          width: Number.isInteger(e.width) ? e.width : null,
+          height: Number.isInteger(e.height) ? e.height : null,
+        }))
         : h("div", { class: "el-note" }, e.alt),
     actions: (e, message) =>
       h("div", { class: "el-actions" },
@@ -331,6 +337,7 @@
     const data = await attempt(() => api("GET", "/local/api/personas/" + encodeURIComponent(state.persona.id)));
     if (!data || !state.persona || data.persona.id !== state.persona.id) return;
     state.ui = data.ui;
+    state.suggestions = data.suggestions || {};
     state.lang = data.lang;
     state.personas = data.personas;
     state.persona = data.persona;
@@ -455,6 +462,9 @@
   function applyWords() {
     document.documentElement.lang = state.lang;
     document.querySelectorAll("[data-ui]").forEach((el) => { el.textContent = tr(el.dataset.ui); });
+    document.querySelectorAll("[data-ui-aria]").forEach((el) => {
+      el.setAttribute("aria-label", tr(el.dataset.uiAria));
+    });
   }
 
   function renderMe() {
@@ -516,11 +526,6 @@
     });
   }
 
-  const SUGGESTIONS = {
-    dm: ["/mentoring help", "/mentoring join", "/mentoring status", "/mentoring feedback"],
-    general: ["/mentoring stats"],
-  };
-
   function renderHeader() {
     const key = state.conversation;
     $("conversation-title").textContent =
@@ -532,7 +537,7 @@
     input.placeholder = tr("composer_" + key);
     $("suggestions").replaceChildren(
       h("span", { class: "label" }, tr("try")),
-      ...(SUGGESTIONS[key] || []).map((text) => {
+      ...(state.suggestions[key] || []).map((text) => {
         const chip = h("button", { type: "button", class: "suggestion" }, text);
         chip.addEventListener("click", () => send(text));
         return chip;
@@ -624,7 +629,14 @@
     return Boolean(result);
   }
 
+  // Under ~900 px the sidebar is a drawer, opened with the menu button.
+  function setMenu(open) {
+    $("app").classList.toggle("menu-open", open);
+    $("menu-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
   async function selectConversation(key) {
+    setMenu(false);
     state.conversation = key;
     delete state.unread["conv:" + key];
     location.hash = state.persona.id + "/" + key;
@@ -647,6 +659,7 @@
     const data = await attempt(() => api("GET", "/local/api/personas/" + encodeURIComponent(id)));
     if (!data) return;
     state.ui = data.ui;
+    state.suggestions = data.suggestions || {};
     state.lang = data.lang;
     state.personas = data.personas;
     state.persona = data.persona;
@@ -715,6 +728,11 @@
     document.querySelectorAll(".nav-item").forEach((item) => {
       item.addEventListener("click", () => selectConversation(item.dataset.conv));
     });
+    $("menu-toggle").addEventListener("click", () => setMenu(!$("app").classList.contains("menu-open")));
+    $("menu-backdrop").addEventListener("click", () => setMenu(false));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") setMenu(false);
+    });
     let data;
     try {
       data = await api("GET", "/local/api/workspace");
@@ -723,6 +741,7 @@
       return;
     }
     state.ui = data.ui;
+    state.suggestions = data.suggestions || {};
     state.lang = data.lang;
     state.personas = data.personas;
     state.clock = data.clock;

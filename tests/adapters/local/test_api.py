@@ -55,7 +55,9 @@ async def test_the_workspace_lists_the_demo_people_with_their_languages_and_time
     assert people["L-priya"]["admin"] is False
     assert answer.body["ui"]["choose_title"] == "Who are you today?"
     french = await chat.get("/local/api/workspace?lang=fr")
-    assert french.body["ui"]["choose_title"] == "Qui êtes-vous aujourd'hui ?"
+    assert french.body["ui"]["choose_title"] == "Qui êtes-vous aujourd'hui\u202f?"
+    assert french.body["suggestions"]["dm"][:2] == ["/mentoring aide", "/mentoring rejoindre"]
+    assert answer.body["suggestions"]["dm"][:2] == ["/mentoring help", "/mentoring join"]
 
 
 async def test_each_persona_gets_the_page_in_their_own_language(chat: LocalChatClient) -> None:
@@ -406,7 +408,7 @@ async def test_bodies_that_are_not_json_objects_are_refused(chat: LocalChatClien
 
 async def test_a_french_persona_gets_errors_in_french(chat: LocalChatClient) -> None:
     answer = await chat.post("/local/api/command", {"persona": "L-amara", "conversation": "dm"})
-    assert answer.body["message"] == "Le champ « text » est absent ou invalide."
+    assert answer.body["message"] == "Le champ «\u00a0text\u00a0» est absent ou invalide."
 
 
 async def test_requests_naming_another_host_or_from_another_site_are_refused(

@@ -175,9 +175,9 @@ class Page:
 
         ActionChains(self.driver).move_to_element(self.css(selector)).perform()
 
-    def script(self, js: str) -> Any:
-        """Run a bit of JavaScript in the page."""
-        return self.driver.execute_script(js)
+    def script(self, js: str, *args: Any) -> Any:
+        """Run a bit of JavaScript in the page (``arguments[0]``… are ``args``)."""
+        return self.driver.execute_script(js, *args)
 
 
 class Filling:
@@ -336,3 +336,273 @@ async def test_the_clock_moves_time_forward_from_the_page(
     await asyncio.to_thread(sofia_moves_a_week_ahead)
     clock = await served.get("/local/api/clock")
     assert clock.body["offset_seconds"] == 604800
+
+
+# --- French, at 1400 px and at 800 px -------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+WIDE, NARROW = 1400, 800
+
+
+def _viewport(page: Page, width: int, height: int = 900) -> None:
+    """Make the page's viewport exactly ``width`` × ``height`` CSS pixels."""
+    page.driver.set_window_size(width, height)
+    inner = page.script("return [window.innerWidth, window.innerHeight]")
+    page.driver.set_window_size(2 * width - inner[0], 2 * height - inner[1])
+    page.until(lambda: page.script("return window.innerWidth") == width)
+
+
+def _shoot(page: Page, name: str, width: int) -> None:
+    """Save ``docs/<name>-<width>.png`` when SAVE_SCREENSHOT=1."""
+    if os.environ.get("SAVE_SCREENSHOT") != "1":
+        return
+    page.hovers("#conversation-title")  # no hover highlight on a message in the picture
+    page.driver.save_screenshot(str(DOCS / f"{name}-{width}.png"))
+
+
+def _scroll_to(page: Page, selector: str, block: str = "start") -> None:
+    page.script(
+        f"const all = document.querySelectorAll({selector!r});"
+        f"all[all.length - 1].scrollIntoView({{block: {block!r}}});"
+    )
+
+
+LAYOUT = """
+const rect = (el) => el.getBoundingClientRect();
+const sidebar = document.getElementById('sidebar');
+const title = document.getElementById('conversation-title');
+const input = document.getElementById('composer-input');
+const style = getComputedStyle(input);
+const canvas = document.createElement('canvas').getContext('2d');
+canvas.font = style.font;
+const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+return {
+  sidebarShown: getComputedStyle(sidebar).visibility !== 'hidden' && rect(sidebar).right > 0,
+  sidebarWidth: rect(sidebar).width,
+  menuShown: getComputedStyle(document.getElementById('menu-toggle')).display !== 'none',
+  titleOneLine: title.scrollWidth <= title.clientWidth
+    && rect(title).height < 1.6 * parseFloat(getComputedStyle(title).fontSize),
+  placeholderFits: canvas.measureText(input.placeholder).width <= room,
+  placeholder: input.placeholder,
+  mainWidth: rect(document.querySelector('.main')).width,
+  pageScrolls: document.documentElement.scrollWidth > window.innerWidth,
+};
+"""
+
+# Each checkbox or radio: a gap of at least 6 px before its label, centred on its first line.
+OPTIONS = """
+return Array.from(document.querySelectorAll('form.form-card .option')).map((option) => {
+  const box = option.querySelector('input').getBoundingClientRect();
+  const label = option.querySelector('span');
+  const text = label.getBoundingClientRect();
+  const line = parseFloat(getComputedStyle(label).lineHeight);
+  return {
+    label: label.textContent.slice(0, 30),
+    gap: text.left - box.right,
+    offset: Math.abs((box.top + box.bottom) / 2 - (text.top + line / 2)),
+  };
+});
+"""
+
+
+async def _seed_history(served: LocalChatClient) -> None:
+    """Thirteen weeks of meetings and anonymous feedback, so the chart has something to show."""
+    from datetime import datetime, timedelta
+
+    from bot.stats.periods import iso_week
+    from storage.tables import CheckIn, FeedbackAnswer, Pair
+    from storage.tables import Person as PersonRow
+
+    clock = await served.get("/local/api/clock")
+    now = datetime.fromisoformat(clock.body["now"])
+    async with served.runtime.db.session() as session:
+        people = []
+        for n in range(16):
+            person = PersonRow(
+                platform="local", workspace="local", user_id=f"L-history-{n}", display_name=f"H{n}"
+            )
+            session.add(person)
+            people.append(person)
+        await session.flush()
+        pairs = []
+        for n in range(8):
+            mentor, mentee = people[2 * n], people[2 * n + 1]
+            assert mentor.id is not None and mentee.id is not None
+            pair = Pair(
+                programme_id=1,
+                mentor_id=mentor.id,
+                mentee_id=mentee.id,
+                status="active",
+                introduced_at=now - timedelta(days=95),
+            )
+            session.add(pair)
+            pairs.append(pair)
+        await session.flush()
+        for week in range(13):
+            at = now - timedelta(days=7 * (12 - week) + 2)
+            met = (3, 4, 2, 5, 6, 4, 7, 5, 6, 8, 6, 7, 8)[week]
+            for n, pair in enumerate(pairs[:met]):
+                assert pair.id is not None
+                session.add(
+                    CheckIn(
+                        pair_id=pair.id,
+                        cycle=week + 1,
+                        due_at=at,
+                        status="answered",
+                        answer="met",
+                        answered_by=pair.mentor_id,
+                        answered_at=at + timedelta(hours=n),
+                    )
+                )
+            if week in (2, 7):
+                continue  # too few answers these weeks: the line has a gap there
+            scores = (3, 4, 4, 5, 4, 3, 5, 4)[: 5 + week % 3]
+            for score in scores:
+                session.add(
+                    FeedbackAnswer(
+                        programme_id=1,
+                        role="mentor",
+                        period=iso_week(at),
+                        survey="checkin",
+                        usefulness=min(5, score + (week > 6)),
+                        recommend=8,
+                    )
+                )
+
+
+async def test_a_french_programme_reads_well_at_1400_and_at_800_px(
+    served: LocalChatClient, driver: Any
+) -> None:
+    page = Page(driver, str(served.client.make_url("/")))
+    # Amara reports to Henri: she is paired with Margaret, who reads English.
+    amara, margaret = served.persona("L-amara"), served.persona("L-margaret")
+    sofia, julien = served.persona("L-sofia"), served.persona("L-julien")
+
+    def look(persona: str, conversation: str, fragment: str) -> None:
+        page.driver.get(f"{page.url}#{persona}/{conversation}")
+        page.driver.refresh()
+        page.css("body[data-ready='1']")
+        page.waits_for(fragment)
+
+    # Amara starts to enrol: the form's boxes and labels line up, at both widths.
+    assert (await amara.types("/mentoring rejoindre")).status == 200
+    assert (await amara.submits(role="mentor")).status == 200
+    for width in (WIDE, NARROW):
+
+        def boxes_line_up(width: int = width) -> None:
+            _viewport(page, width)
+            look("L-amara", "dm", "Sujets que vous pouvez partager")
+            options = page.script(OPTIONS)
+            assert len(options) >= 10
+            assert all(o["gap"] >= 6 for o in options), [o for o in options if o["gap"] < 6]
+            assert all(o["offset"] <= 2.5 for o in options), options
+
+        await asyncio.to_thread(boxes_line_up)
+
+    answers: dict[str, Any] = {
+        "topics": ["AI", "Social media", "Digital tools"],
+        "goals": "Montrer comment ma génération utilise l'IA et les outils numériques.",
+        "seniority": "1",
+        "department": "Ingénierie",
+        "languages": ["fr", "en"],
+        "frequency": "biweekly",
+        "capacity": "1",
+    }
+    assert (await amara.submits(**answers)).status == 200
+
+    def the_summary(width: int) -> None:
+        _viewport(page, width)
+        look("L-amara", "dm", "Vérifiez votre inscription")
+        page.waits_for("IA, Réseaux sociaux, Outils numériques")
+        _scroll_to(page, "#messages .message")
+        _shoot(page, "fr-enrolment-summary", width)
+        layout = page.script(LAYOUT)
+        if width == NARROW:  # the sidebar folds away; nothing wraps or is cut
+            assert not layout["sidebarShown"] and layout["menuShown"], layout
+            assert layout["mainWidth"] == NARROW, layout
+        else:
+            assert layout["sidebarShown"] and not layout["menuShown"], layout
+        assert layout["titleOneLine"] and layout["placeholderFits"], layout
+        assert not layout["pageScrolls"], layout
+        assert "/mentoring rejoindre" in layout["placeholder"]
+        suggestions = [
+            e.text for e in page.driver.find_elements(page.by.CSS_SELECTOR, ".suggestion")
+        ]
+        assert suggestions[:2] == ["/mentoring aide", "/mentoring rejoindre"]
+
+    for width in (WIDE, NARROW):
+        await asyncio.to_thread(the_summary, width)
+
+    def the_menu_opens_and_closes_at_800_px() -> None:
+        _viewport(page, NARROW)
+        look("L-amara", "dm", "Vérifiez votre inscription")
+        page.css("#menu-toggle").click()
+        page.until(lambda: page.script(LAYOUT)["sidebarShown"])
+        page.css(".nav-item[data-conv='general']").click()  # choosing closes the drawer
+        page.until(lambda: not page.script(LAYOUT)["sidebarShown"])
+        assert page.css("#conversation-title").text == "# general"
+
+    await asyncio.to_thread(the_menu_opens_and_closes_at_800_px)
+
+    await amara.clicks("Confirmer")
+    await margaret.types("/mentoring join")
+    await margaret.submits(role="mentee")
+    theirs = {k: v for k, v in answers.items() if k != "capacity"}  # mentors only
+    theirs.update(seniority="6", department="Operations", goals="Understand Gen Z at work.")
+    assert (await margaret.submits(**theirs)).status == 200
+    await margaret.clicks("Confirm")
+    await sofia.types("/mentoring admin match")
+    assert (await sofia.clicks("Approve and introduce")).status == 200
+    for _ in range(10):  # the outbox sends in Amara's working hours
+        await served.post("/local/api/clock", {"advance_seconds": 3 * 3600})
+        if await amara.sees("Voici la personne que vous accompagnez"):
+            break
+    assert await amara.sees("Voici la personne que vous accompagnez\u00a0: Margaret Chen")
+
+    def the_introduction(width: int) -> None:
+        _viewport(page, width)
+        look("L-amara", "dm", "Voici la personne que vous accompagnez")
+        page.waits_for("Pourquoi vous deux")
+        _scroll_to(page, "#messages .message")
+        _shoot(page, "fr-introduction", width)
+
+    for width in (WIDE, NARROW):
+        await asyncio.to_thread(the_introduction, width)
+
+    for _ in range(8):  # two weeks later, in working hours: the first check-in
+        if await amara.sees("Point d'étape"):
+            break
+        await served.post("/local/api/clock", {"advance_seconds": 2 * 86400})
+    assert await amara.sees("Avez-vous pu rencontrer Margaret Chen")
+
+    def the_check_in(width: int) -> None:
+        _viewport(page, width)
+        look("L-amara", "dm", "Avez-vous pu rencontrer")
+        _scroll_to(page, "#messages .message", "end")
+        _shoot(page, "fr-checkin", width)
+
+    for width in (WIDE, NARROW):
+        await asyncio.to_thread(the_check_in, width)
+
+    await _seed_history(served)
+    await julien.types("/mentoring stats trimestre", "general")
+
+    def the_stats(width: int) -> None:
+        _viewport(page, width)
+        look("L-julien", "general", "Statistiques du mentorat")
+        image = page.css("#messages .el-image img")
+        page.until(lambda: page.script("return arguments[0].complete", image))
+        natural, shown = page.script(
+            "return [arguments[0].naturalWidth, arguments[0].clientWidth]", image
+        )
+        assert natural == 1440  # drawn at 2x
+        if width == WIDE:
+            assert shown == 720  # shown at its natural size
+        else:
+            assert shown <= 720
+        assert "— binômes qui se sont vus" in page.messages_text()  # the text version stays
+        _scroll_to(page, "#messages .el-image", "center")
+        _shoot(page, "fr-stats", width)
+
+    for width in (WIDE, NARROW):
+        await asyncio.to_thread(the_stats, width)

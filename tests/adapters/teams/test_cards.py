@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image as PILImage
 
 from adapters.teams.cards import (
     MAX_CARD_BYTES,
@@ -203,6 +205,32 @@ def test_a_large_image_is_dropped_for_its_alt_text() -> None:
     assert card_bytes(card) <= MAX_CARD_BYTES
     assert not any(e["type"] == "Image" for e in card["body"])
     assert "Chart: 3 meetings a week" in json.dumps(card)
+
+
+def test_a_chart_drawn_at_2x_is_sent_at_its_display_size_rather_than_dropped() -> None:
+    from bot.stats.chart import Series, chart_image
+
+    chart = chart_image(
+        Series(
+            [f"{d} nov." for d in range(1, 14)],
+            [3, 4, 2, 5, 6, 4, 7, 5, 6, 8, 6, 7, 8],
+            [4.0, 3.9, None, 4.0, 3.8, 4.0, 4.0, None, 4.7, 4.8, 4.6, 4.7, 4.8],
+            "Pairs that met and average usefulness per week",
+            "Pairs that met (number, left axis)",
+            "Average usefulness (score from 1 to 5, right axis)",
+            "18 Sept 2026 to 18 Dec 2026",
+        ),
+        alt="A chart; the figures follow.",
+    )
+    # Text enough that the 2x chart no longer fits, but the same chart at 1x does.
+    filler = Text("x" * (MAX_CARD_BYTES - len(chart.url) // 2 - 3000))
+    card = message_card(Message((Heading("Stats"), chart, filler)), T)
+
+    assert card_bytes(card) <= MAX_CARD_BYTES
+    [image] = [e for e in card["body"] if e["type"] == "Image"]
+    png = base64.b64decode(image["url"].split(",", 1)[1])
+    assert PILImage.open(io.BytesIO(png)).width == chart.width == 720
+    assert_valid_card(card)
 
 
 def test_an_image_from_anywhere_else_is_not_embedded() -> None:

@@ -26,7 +26,12 @@ def test_teams_package_writes_the_zip(tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert status == 0 and str(out) in capsys.readouterr().out
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "fr.json",
+            "manifest.json",
+            "outline.png",
+        ]
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
 

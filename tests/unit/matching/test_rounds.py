@@ -147,17 +147,23 @@ def test_reasons_read_as_one_line_in_each_language() -> None:
         "both want to meet every week; 1 h apart"
     )
     assert explain(fr, reasons) == (
-        "3 sujets en commun : AI, social media, hybrid work ; vous parlez tous deux français ; "
-        "vous souhaitez tous deux vous voir chaque semaine ; 1 h de décalage"
+        "3 sujets en commun\u00a0: AI, social media, hybrid work\u202f; "
+        "langue commune\u00a0: français\u202f; "
+        "même rythme souhaité\u00a0: chaque semaine\u202f; 1\u00a0h de décalage horaire"
     )
     assert "priority" in explain(en, reasons, for_admin=True)
     assert "Women" not in explain(en, reasons, for_admin=True)
     one = [{"code": "shared_topics", "params": {"count": 1, "topics": "AI"}}]
     assert explain(en, one) == "1 shared topic: AI"
-    assert explain(fr, one) == "1 sujet en commun : AI"
+    assert explain(fr, one) == "1 sujet en commun\u00a0: AI"
+    labels = {"fr": {"AI": "IA"}}  # the programme's labels: topics in the reader's language
+    assert explain(fr, one, labels=labels) == "1 sujet en commun\u00a0: IA"
+    assert explain(en, one, labels=labels) == "1 shared topic: AI"
     two_languages = [{"code": "common_language", "params": {"languages": "en, fr"}}]
     assert explain(en, two_languages) == "both speak English and French"
     assert explain(en, [{"code": "hours_apart", "params": {"hours": 5.5}}]) == "5.5 h apart"
+    half = [{"code": "hours_apart", "params": {"hours": 5.5}}]
+    assert explain(fr, half) == "5,5\u00a0h de décalage horaire"
     assert explain(en, []) == "allowed by every rule of the programme"
 
 
@@ -177,11 +183,13 @@ def test_a_direct_introduction_names_the_other_person() -> None:
     to_mentor = direct_introduction(translator("en"), FACTS, "mentor")
     to_mentee = direct_introduction(translator("fr"), FACTS, "mentee")
     assert to_mentor.text == "Meet your mentee, Bruno!"
-    assert to_mentee.text == "Voici votre mentor : Alice !"
+    assert to_mentee.text == "Voici votre mentor\u00a0: Alice\u202f!"
 
 
 def test_a_group_introduction_is_bilingual_only_when_needed() -> None:
     en, fr = translator("en"), translator("fr")
     assert group_introduction([en, en], FACTS).text == "Alice and Bruno, meet each other!"
     both = group_introduction([en, fr], FACTS)
-    assert both.text == "Alice and Bruno, meet each other! / Alice et Bruno, faites connaissance !"
+    assert both.text == (
+        "Alice and Bruno, meet each other! / Alice et Bruno, faites connaissance\u202f!"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -71,8 +72,33 @@ def manifest(package: zipfile.ZipFile) -> dict[str, Any]:
     return data
 
 
-def test_zip_has_the_three_files_at_its_root(package: zipfile.ZipFile) -> None:
-    assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+def test_zip_has_the_manifest_icons_and_french_at_its_root(package: zipfile.ZipFile) -> None:
+    assert sorted(package.namelist()) == ["color.png", "fr.json", "manifest.json", "outline.png"]
+
+
+def test_the_french_command_menu_shows_the_french_command_words(
+    package: zipfile.ZipFile, manifest: dict[str, Any]
+) -> None:
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "en",
+        "additionalLanguages": [{"languageTag": "fr", "file": "fr.json"}],
+    }
+    french: dict[str, str] = json.loads(package.read("fr.json"))
+    assert french["$schema"].endswith("MicrosoftTeams.Localization.schema.json")
+    assert french["name.short"] == "Mentorat"
+    titles = {v for k, v in french.items() if k.endswith(".title")}
+    assert {"aide", "rejoindre", "statut", "quitter", "avis", "langue"} <= titles
+    descriptions = [v for k, v in french.items() if k.startswith("bots") and "description" in k]
+    assert all(descriptions) and "Rejoindre un programme de mentorat" in descriptions[1]
+    # Every entry points at a command the manifest has, and the bot knows each French word.
+    from bot.core.routing import ROUTES
+
+    for key, value in french.items():
+        if key.endswith(".title"):
+            b, c, n = (int(x) for x in re.findall(r"\[(\d+)\]", key))
+            english = manifest["bots"][b]["commandLists"][c]["commands"][n]["title"]
+            spec, _ = ROUTES.resolve([value])
+            assert spec is not None and spec.path[0] == english, (value, english)
 
 
 def test_app_id_is_substituted_everywhere(
