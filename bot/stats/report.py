@@ -25,6 +25,7 @@ from bot.stats.privacy import comment_excerpts, is_visible, nps
 from storage import stats as queries
 from storage.stats import FeedbackTotals
 from storage.tables import Programme
+from storage.types import utcnow
 
 ROLES = ("mentor", "mentee")
 PROBLEM = "problem"  # a check-in answer for the admins only
@@ -199,11 +200,22 @@ async def build_report(
     period: Period,
     k: int,
     comment_k: int,
+    now: datetime | None = None,
 ) -> Report:
     """The report for one programme (or all of them, ``programme_id=None``) over ``period``,
-    audited as a whole before it is returned."""
-    raw = await _gather(session, programme_id, programme_names, period, comment_k)
-    return publish([raw], k)[0]
+    audited as a whole, then held to the period rules (``bot.stats.memory``) against what
+    earlier reports showed, before it is returned."""
+    return (
+        await build_reports(
+            session,
+            scopes=[programme_id],
+            programme_names=programme_names,
+            period=period,
+            k=k,
+            comment_k=comment_k,
+            now=now,
+        )
+    )[0]
 
 
 async def build_reports(
@@ -214,11 +226,16 @@ async def build_reports(
     period: Period,
     k: int,
     comment_k: int,
+    now: datetime | None = None,
 ) -> list[Report]:
     """Several reports published together (the CSV export): audited together, so that no
-    hidden cell of one is the difference of cells shown in the others."""
+    hidden cell of one is the difference of cells shown in the others; then held to the
+    period rules, which remember what is shown (shared with ``/mentoring stats``)."""
+    # Imported here: the period rules build on this module's report types.
+    from bot.stats.memory import apply_period_rules
+
     raws = [await _gather(session, scope, programme_names, period, comment_k) for scope in scopes]
-    return publish(raws, k)
+    return await apply_period_rules(session, publish(raws, k), scopes, now=now or utcnow(), k=k)
 
 
 async def _gather(

@@ -1,10 +1,8 @@
-"""Attacks across requests that the period rules (not built yet) are to close.
+"""Attacks across requests that the period rules (``bot.stats.memory``) close.
 
-Each report is audited on its own (and the export as a whole), but nothing yet
-remembers what earlier reports showed. These tests state the two attacks of the
-issue precisely; they are expected to fail (``xfail(strict=True)``) until the
-period rules exist, and then start passing, which makes them fail as "XPASS":
-remove the mark then.
+Each report is audited on its own (and the export as a whole); the period rules
+remember what earlier reports showed (``published_figure``). These tests state
+the two attacks of the issue precisely; they failed before the rules existed.
 """
 
 from __future__ import annotations
@@ -12,18 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
-
 from bot.stats.periods import iso_week
 from storage.tables import FeedbackAnswer
 from storage.types import utcnow
 from tests.conftest import MANAGER_ID
 from tests.harness import Harness
 from tests.scenarios.programme_data import programme
-
-PERIOD_RULES = pytest.mark.xfail(
-    strict=True, reason="period rules (fixed buckets, consistency, open-period freeze) not built"
-)
 
 
 def answers_shown(text: str) -> int | None:
@@ -46,7 +38,6 @@ async def answers_in(harness: Harness, programme_id: int, week: str, n: int, rat
             )
 
 
-@PERIOD_RULES
 async def test_overlapping_periods_a_month_minus_its_weeks_gives_nothing_small_away(
     harness: Harness,
 ) -> None:
@@ -73,7 +64,6 @@ async def test_overlapping_periods_a_month_minus_its_weeks_gives_nothing_small_a
     assert monthly is None or monthly - weekly == 0 or monthly - weekly >= 5
 
 
-@PERIOD_RULES
 async def test_before_and_after_one_answer_the_open_period_does_not_change(
     harness: Harness,
 ) -> None:
