@@ -7,9 +7,13 @@ the two attacks of the issue precisely; they failed before the rules existed.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 
+from adapters.settings import Settings
+from bot.stats.export import export_csv
 from bot.stats.periods import iso_week
 from storage.tables import FeedbackAnswer
 from storage.types import utcnow
@@ -79,3 +83,76 @@ async def test_before_and_after_one_answer_the_open_period_does_not_change(
     after = answers_shown(maria.last.text)
     assert before is not None and after is not None
     assert after - before == 0 or after - before >= 5
+
+
+def last_month_weeks() -> tuple[date, list[str]]:
+    """Last month's first day and the ISO weeks whose Monday falls in it."""
+    first = (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    days = [first + timedelta(days=d) for d in range(31)]
+    weeks = [iso_week(d) for d in days if d.month == first.month and d.weekday() == 0]
+    return first, weeks
+
+
+async def test_a_month_shown_first_withholds_the_week_that_would_give_a_small_one_away(
+    harness: Harness,
+) -> None:
+    p = await programme(harness, "Alpha")
+    assert p.id is not None
+    first, weeks = last_month_weeks()
+    *full, lonely = weeks
+    for week in full:
+        await answers_in(harness, p.id, week, 5, 4)
+    await answers_in(harness, p.id, lonely, 1, 1)
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    await maria.types(f"/mentoring stats Alpha {first.year:04d}-{first.month:02d}")
+    monthly = answers_shown(maria.last.text)
+    assert monthly == 5 * len(full) + 1  # nothing else shown yet: the month is safe
+    weekly = []
+    for week in full:
+        await maria.types(f"/mentoring stats Alpha {week}")
+        weekly.append(answers_shown(maria.last.text))
+    assert weekly[:-1] == [5] * (len(full) - 1)
+    assert weekly[-1] is None  # else the month minus the weeks is the lonely answer
+    assert maria.sees("not enough answers yet to show this anonymously")
+
+
+async def test_the_export_repeats_what_the_stats_showed_for_the_open_period(
+    harness: Harness, settings: Settings
+) -> None:
+    p = await programme(harness, "Alpha")
+    assert p.id is not None
+    this_week = iso_week(utcnow())
+    await answers_in(harness, p.id, this_week, 6, 4)
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    await maria.types("/mentoring stats Alpha week")
+    assert answers_shown(maria.last.text) == 6
+    await answers_in(harness, p.id, this_week, 1, 1)
+
+    async def exported() -> str:
+        text = await export_csv(
+            harness.engine.db, settings, programme="Alpha", period="week", now=utcnow(), viewer="o"
+        )
+        rows = csv.DictReader(io.StringIO(text))
+        return next(r for r in rows if r["slice"] == "all")["answers"]
+
+    assert await exported() == "6"  # the memory is shared: the one new answer is not shown
+    await answers_in(harness, p.id, this_week, 4, 4)  # k new answers since it was shown
+    assert await exported() == "11"
+    await maria.types("/mentoring stats Alpha week")
+    assert answers_shown(maria.last.text) == 11
+
+
+async def test_a_calendar_period_still_open_changes_only_by_k(harness: Harness) -> None:
+    p = await programme(harness, "Alpha")
+    assert p.id is not None
+    this_week = iso_week(utcnow())
+    await answers_in(harness, p.id, this_week, 5, 4)
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    shown = []
+    for _ in range(5):
+        await maria.types(f"/mentoring stats Alpha {this_week}")
+        shown.append(answers_shown(maria.last.text))
+        await answers_in(harness, p.id, this_week, 1, 1)
+    assert shown == [5, 5, 5, 5, 5]
+    await maria.types(f"/mentoring stats Alpha {this_week}")
+    assert answers_shown(maria.last.text) == 10
