@@ -166,6 +166,7 @@ def repeat(report: Report, figures: dict[str, Any]) -> Report:
         by_programme=_slices(report.by_programme, figures.get("programme", {})),
         by_track=_slices(report.by_track, figures.get("track", {})),
         chart=tuple(_point(p, chart) for p in report.chart),
+        period_rule="repeated" if figures != figures_of(report) else report.period_rule,
     )
 
 
@@ -190,6 +191,7 @@ def withhold(report: Report) -> Report:
         chart=tuple(p if p.window != 0 else replace(p, usefulness=None) for p in report.chart),
         comments=(),
         comments_allowed=False,
+        period_rule="withheld",
     )
 
 

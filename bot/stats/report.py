@@ -101,6 +101,7 @@ class Report:
     chart: tuple[ChartPoint, ...]
     comments_allowed: bool = False  # enough answers for excerpts (there may be no comment)
     by_track: tuple[Slice, ...] = ()  # one programme with priority tracks; ``other`` last
+    period_rule: str | None = None  # "repeated" or "withheld" by the period rules (memory)
 
     @property
     def met_rate(self) -> float | None:

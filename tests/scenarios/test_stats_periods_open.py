@@ -114,6 +114,7 @@ async def test_a_month_shown_first_withholds_the_week_that_would_give_a_small_on
     assert weekly[:-1] == [5] * (len(full) - 1)
     assert weekly[-1] is None  # else the month minus the weeks is the lonely answer
     assert maria.sees("not enough answers yet to show this anonymously")
+    assert maria.sees("next to the periods shown before, it would give away a small number")
 
 
 async def test_the_export_repeats_what_the_stats_showed_for_the_open_period(
@@ -149,10 +150,15 @@ async def test_a_calendar_period_still_open_changes_only_by_k(harness: Harness) 
     await answers_in(harness, p.id, this_week, 5, 4)
     maria = harness.person("Maria", user_id=MANAGER_ID)
     shown = []
-    for _ in range(5):
+    for _ in range(4):
         await maria.types(f"/mentoring stats Alpha {this_week}")
         shown.append(answers_shown(maria.last.text))
         await answers_in(harness, p.id, this_week, 1, 1)
-    assert shown == [5, 5, 5, 5, 5]
+    assert shown == [5, 5, 5, 5]
+    assert maria.sees("they change once at least 5 new answers have arrived")
+    pierre = harness.person("Pierre", user_id=MANAGER_ID, locale="fr-FR")
+    await pierre.types(f"/mentoring stats Alpha {this_week}")  # 9 answers: still 5 shown
+    assert pierre.sees("ceux déjà montrés pour cette période\u00a0: ils changent quand au moins 5")
+    await answers_in(harness, p.id, this_week, 1, 1)  # the 5th new answer
     await maria.types(f"/mentoring stats Alpha {this_week}")
     assert answers_shown(maria.last.text) == 10
