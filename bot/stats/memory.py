@@ -211,10 +211,11 @@ async def apply_period_rules(
         memory = await queries.published_figures(session, scope)
         last = memory.get(label)
         actual = report.feedback.answers
-        if last is not None and last.shown and abs(actual - last.answers) < k:
-            # Fewer than k answers arrived since figures were shown (or the period is
-            # closed): repeat them. After "not enough answers yet" there is nothing to
-            # subtract from, so the first figures over k answers may be shown at once.
+        final = not is_open(report.period, now)
+        if last is not None and last.shown and (final or abs(actual - last.answers) < k):
+            # A closed period's figures are final; an open one's repeat until k answers
+            # arrived. After "not enough answers yet" there is nothing to subtract from,
+            # so the first figures over k answers may be shown at once.
             ruled.append(repeat(report, last.figures))
             continue
         if is_calendar(label) and report.feedback.shown:

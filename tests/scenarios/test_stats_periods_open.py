@@ -162,3 +162,16 @@ async def test_a_calendar_period_still_open_changes_only_by_k(harness: Harness) 
     await answers_in(harness, p.id, this_week, 1, 1)  # the 5th new answer
     await maria.types(f"/mentoring stats Alpha {this_week}")
     assert answers_shown(maria.last.text) == 10
+
+
+async def test_a_closed_period_is_final(harness: Harness) -> None:
+    p = await programme(harness, "Alpha")
+    assert p.id is not None
+    _, weeks = last_month_weeks()
+    await answers_in(harness, p.id, weeks[0], 5, 4)
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    await maria.types(f"/mentoring stats Alpha {weeks[0]}")
+    assert answers_shown(maria.last.text) == 5
+    await answers_in(harness, p.id, weeks[0], 5, 1)  # cannot happen through the bot: final
+    await maria.types(f"/mentoring stats Alpha {weeks[0]}")
+    assert answers_shown(maria.last.text) == 5
