@@ -524,3 +524,11 @@ async def remember_figures(
         set_={"answers": answers, "shown": shown, "figures": figures},
     )
     await session.exec(statement)
+
+
+async def published_for_period(session: AsyncSession, period: str) -> dict[str, PublishedFigure]:
+    """The figures last shown for ``period``, by scope (to check scopes against each other)."""
+    rows = (
+        await session.exec(select(PublishedFigure).where(PublishedFigure.period == period))
+    ).all()
+    return {row.scope: row for row in rows}

@@ -29,7 +29,7 @@ period too): "not enough answers yet to show this anonymously".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -195,6 +195,104 @@ def withhold(report: Report) -> Report:
     )
 
 
+# --- Scopes against each other: `stats` next to `stats Alpha` --------------------------------
+
+Cell = tuple[str, str]  # (scope key, cell name)
+
+
+def _role(role: str | None) -> str:
+    return role if role in ("mentor", "mentee") else "other"
+
+
+def scope_table(
+    rows: Sequence[queries.FeedbackTotals],
+) -> tuple[dict[Cell, int], list[Relation[Cell]]]:
+    """Every scope's total and roles, and "all"'s programmes, with the relations between
+    them: all = its roles = its programmes; a programme = its roles; all's mentors = the
+    sum of each programme's mentors; "programme X" in all = X's own total."""
+    counts: dict[Cell, int] = {}
+    for row in rows:
+        for cell in (
+            ("all", "total"),
+            ("all", f"role:{_role(row.role)}"),
+            ("all", f"programme:{row.programme_id}"),
+            (f"programme:{row.programme_id}", "total"),  # programme:None, never shown
+            (f"programme:{row.programme_id}", f"role:{_role(row.role)}"),
+        ):
+            counts[cell] = counts.get(cell, 0) + row.answers
+    scopes = sorted({scope for scope, _ in counts})
+    roles = sorted({name for _, name in counts if name.startswith("role:")})
+    ids = sorted({name for scope, name in counts if name.startswith("programme:")})
+    relations: list[Relation[Cell]] = []
+    for scope in scopes:
+        children = tuple((scope, r) for r in roles if (scope, r) in counts)
+        if children:
+            relations.append(Relation((scope, "total"), children))
+    relations.append(Relation(("all", "total"), tuple(("all", i) for i in ids)))
+    for name in ids:  # "programme:<id>" in all = that programme's total
+        relations.append(Relation(("all", name), ((f"programme:{name[10:]}", "total"),)))
+    for r in roles:
+        parts = tuple((s, r) for s in scopes if s != "all" and (s, r) in counts)
+        relations.append(Relation(("all", r), parts))
+    return counts, relations
+
+
+def _shown_cells(scope: str, figures: dict[str, Any], ids: dict[str, int]) -> set[Cell]:
+    """The cells of ``scope_table`` that these figures (as shown) published."""
+    cells: set[Cell] = set()
+    if _unfb(figures["total"]).shown:
+        cells.add((scope, "total"))
+    for key, raw in figures.get("role", {}).items():
+        if _unfb(raw).shown:
+            cells.add((scope, f"role:{key}"))
+    for name, raw in figures.get("programme", {}).items():
+        if _unfb(raw).shown and name in ids:
+            cells.add((scope, f"programme:{ids[name]}"))
+    return cells
+
+
+def _without_splits(report: Report, programmes: bool) -> Report:
+    def hide(s: Slice) -> Slice:
+        return replace(s, feedback=Feedback(s.feedback.answers, False))
+
+    return replace(
+        report,
+        by_role=tuple(hide(s) for s in report.by_role),
+        by_programme=tuple(hide(s) for s in report.by_programme)
+        if programmes
+        else report.by_programme,
+    )
+
+
+async def _across_scopes(
+    session: AsyncSession,
+    report: Report,
+    scope: str,
+    ids: dict[str, int],
+    k: int,
+) -> Report:
+    """The report, its splits hidden if needed, so that next to the other scopes' reports
+    of the same period shown before no cell below *k* can be recovered."""
+    others = await queries.published_for_period(session, report.period.label)
+    others.pop(scope, None)
+    if not others:
+        return report  # nothing to subtract from yet: the usual case, no extra query
+    known: set[Cell] = set()
+    for other, row in others.items():
+        known |= _shown_cells(other, row.figures, ids)
+    rows = await queries.feedback_totals(session, None, [report.period.weeks])
+    counts, relations = scope_table([r for r in rows if r.window == 0])
+    for candidate in (
+        report,
+        _without_splits(report, programmes=False),
+        _without_splits(report, programmes=True),
+    ):
+        published = known | _shown_cells(scope, figures_of(candidate), ids)
+        if not leaks(counts, relations, k, published & counts.keys()):
+            return candidate
+    return withhold(report)
+
+
 async def apply_period_rules(
     session: AsyncSession,
     reports: Sequence[Report],
@@ -202,8 +300,10 @@ async def apply_period_rules(
     *,
     now: datetime,
     k: int,
+    programme_names: Mapping[int, str] | None = None,
 ) -> list[Report]:
     """The reports as the period rules allow them, the memory updated with what is shown."""
+    ids = {name: pid for pid, name in (programme_names or {}).items()}
     ruled = []
     for report, programme_id in zip(reports, scopes, strict=True):
         scope = scope_key(programme_id)
@@ -222,6 +322,8 @@ async def apply_period_rules(
             before = {p for p, row in memory.items() if row.shown and is_calendar(p)}
             if not await _consistent(session, programme_id, report.period, before, k):
                 report = withhold(report)
+        if report.feedback.shown:
+            report = await _across_scopes(session, report, scope, ids, k)
         await queries.remember_figures(
             session,
             scope=scope,

@@ -236,7 +236,14 @@ async def build_reports(
     from bot.stats.memory import apply_period_rules
 
     raws = [await _gather(session, scope, programme_names, period, comment_k) for scope in scopes]
-    return await apply_period_rules(session, publish(raws, k), scopes, now=now or utcnow(), k=k)
+    return await apply_period_rules(
+        session,
+        publish(raws, k),
+        scopes,
+        now=now or utcnow(),
+        k=k,
+        programme_names=programme_names,
+    )
 
 
 async def _gather(

@@ -175,3 +175,37 @@ async def test_a_closed_period_is_final(harness: Harness) -> None:
     await answers_in(harness, p.id, weeks[0], 5, 1)  # cannot happen through the bot: final
     await maria.types(f"/mentoring stats Alpha {weeks[0]}")
     assert answers_shown(maria.last.text) == 5
+
+
+async def test_stats_of_one_programme_next_to_all_programmes_gives_no_small_role_away(
+    harness: Harness,
+) -> None:
+    alpha, beta = await programme(harness, "Alpha"), await programme(harness, "Beta")
+    assert alpha.id is not None and beta.id is not None
+    this_week = iso_week(utcnow())
+    async with harness.engine.db.session() as session:
+        for pid, role, n in (
+            (alpha.id, "mentor", 5),
+            (alpha.id, "mentee", 5),
+            (beta.id, "mentor", 1),
+            (beta.id, "mentee", 5),
+        ):
+            for _ in range(n):
+                session.add(
+                    FeedbackAnswer(
+                        programme_id=pid,
+                        role=role,
+                        period=this_week,
+                        survey="adhoc",
+                        usefulness=3,
+                        recommend=9,
+                    )
+                )
+    maria = harness.person("Maria", user_id=MANAGER_ID)
+    await maria.types("/mentoring stats week")
+    assert answers_shown(maria.last.text) == 16
+    assert maria.sees("feedback: 6 answers")  # all mentors (and Beta's 6 answers)
+    await maria.types("/mentoring stats Alpha week")
+    assert answers_shown(maria.last.text) == 10
+    # Alpha's 5 mentors next to all programmes' 6 would give Beta's one mentor away.
+    assert not maria.sees("feedback: 5 answers")

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.stats.disclosure import Relation, leaks
-from bot.stats.memory import is_calendar, is_open, year_mondays, year_tree
+from bot.stats.memory import is_calendar, is_open, scope_table, year_mondays, year_tree
 from bot.stats.periods import parse_period
+from storage.stats import FeedbackTotals
 from tests.unit.stats.test_disclosure import recoverable
 
 MONDAYS = year_mondays(2025)
@@ -78,3 +79,24 @@ def test_what_passes_the_check_gives_no_small_cell_or_group_away(
         group = [c for c in r.children if c in hidden]
         if group and len(group) < len(r.children) and 0 < sum(cells[c] for c in group) < k:
             assert not recoverable(cells, rules, hidden, group)
+
+
+def totals(programme_id: int | None, role: str | None, answers: int) -> FeedbackTotals:
+    return FeedbackTotals(0, programme_id, role, answers, answers, 3 * answers, answers, 0, 0)
+
+
+def test_the_scopes_table_holds_its_relations_and_catches_the_role_difference() -> None:
+    rows = [totals(1, "mentor", 5), totals(1, "mentee", 5), totals(2, "mentor", 1)]
+    rows += [totals(2, "mentee", 5), totals(None, None, 5)]  # a deleted programme's answers
+    counts, relations = scope_table(rows)
+    for r in relations:
+        assert counts[r.parent] == sum(counts[c] for c in r.children), r
+    everything_of_all = [c for c in counts if c[0] == "all" and c[1] != "programme:None"]
+    assert not leaks(counts, relations, 5, everything_of_all)
+    alpha = [
+        ("programme:1", "total"),
+        ("programme:1", "role:mentor"),
+        ("programme:1", "role:mentee"),
+    ]
+    assert leaks(counts, relations, 5, [*everything_of_all, *alpha])
+    assert not leaks(counts, relations, 5, [*everything_of_all, alpha[0]])
