@@ -14,11 +14,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, literal, or_, outerjoin, union
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import CheckIn, Enrolment, FeedbackAnswer, Pair, Person, StatsView
+from storage.tables import (
+    CheckIn,
+    Enrolment,
+    FeedbackAnswer,
+    Pair,
+    Person,
+    PublishedFigure,
+    StatsView,
+)
 from storage.types import UTCDateTime
 
 RUNNING_PAIR_STATUSES = ("active", "paused", "ended")
@@ -479,3 +489,46 @@ async def recent_views(session: AsyncSession, limit: int) -> list[ViewEntry]:
         .limit(limit)
     )
     return [ViewEntry(view, display) for view, display in (await session.exec(query)).all()]
+
+
+async def published_figures(session: AsyncSession, scope: str) -> dict[str, PublishedFigure]:
+    """The figures last shown for ``scope``, by period label (the period rules' memory)."""
+    rows = (await session.exec(select(PublishedFigure).where(PublishedFigure.scope == scope))).all()
+    return {row.period: row for row in rows}
+
+
+async def remember_figures(
+    session: AsyncSession,
+    *,
+    scope: str,
+    period: str,
+    answers: int,
+    shown: bool,
+    figures: dict[str, Any],
+) -> None:
+    """Record what was just shown for ``scope`` and ``period`` (replacing the last one).
+
+    An upsert, so that two reports asked at once both leave a row rather than fail.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {
+        "scope": scope,
+        "period": period,
+        "answers": answers,
+        "shown": shown,
+        "figures": figures,
+    }
+    statement = insert(PublishedFigure).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope", "period"],
+        set_={"answers": answers, "shown": shown, "figures": figures},
+    )
+    await session.exec(statement)
+
+
+async def published_for_period(session: AsyncSession, period: str) -> dict[str, PublishedFigure]:
+    """The figures last shown for ``period``, by scope (to check scopes against each other)."""
+    rows = (
+        await session.exec(select(PublishedFigure).where(PublishedFigure.period == period))
+    ).all()
+    return {row.scope: row for row in rows}

@@ -302,3 +302,21 @@ class StatsView(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=32)
     slice: str | None = Field(default=None, max_length=64)
     viewed_at: datetime = _created()
+
+
+class PublishedFigure(SQLModel, table=True):
+    """The feedback figures last shown for one scope and period (the period rules' memory).
+
+    Shared by ``/mentoring stats`` and the CSV export: a still-open period repeats
+    these until at least *k* new answers arrived, and a calendar period is shown only
+    when it stays consistent with the ones shown before. Only figures already
+    published (counts, averages): no person, no comment, no time.
+    """
+
+    __tablename__ = "published_figure"
+
+    scope: str = Field(primary_key=True, max_length=32)  # "all" or "programme:<id>"
+    period: str = Field(primary_key=True, max_length=32)  # the period's label
+    answers: int = 0  # the total's answers when these figures were shown
+    shown: bool = False  # the total itself was shown (it counts as known to readers)
+    figures: dict[str, Any] = _json(dict)

@@ -68,7 +68,7 @@ async def test_metrics_count_requests_commands_and_the_outbox(served: LocalChatC
             key="metrics:waiting",
             platform="local",
             target=to_data(UserRef(Platform.LOCAL, "local", "L-priya")),
-            payload=to_data(Message((Text("hello"),))),
+            payload=to_data(Message((Text("marker-text-9z"),))),
         )
     answer = await served.get("/metrics")
     assert answer.status == 200
@@ -77,7 +77,7 @@ async def test_metrics_count_requests_commands_and_the_outbox(served: LocalChatC
     assert 'mentoring_engine_seconds_count{command="help",kind="Command"}' in body
     assert 'mentoring_outbox_rows{status="pending"} 1.0' in body
     assert "mentoring_outbox_oldest_pending_seconds" in body
-    assert "L-priya" not in body and "hello" not in body  # no person, no text
+    assert "L-priya" not in body and "marker-text-9z" not in body  # no person, no text
 
 
 @pytest.mark.parametrize(

@@ -160,3 +160,21 @@ def audit(
     active pairs, which is not about anyone's answers), never suppressed.
     """
     return _Audit(counts, relations, k, shown).run()
+
+
+def leaks(
+    counts: Mapping[K, int],
+    relations: Sequence[Relation[K]],
+    k: int,
+    published: Collection[K],
+) -> bool:
+    """True when publishing exactly ``published`` (every other cell hidden) lets a cell
+    below ``k``, or a small group of hidden siblings, be recovered through the relations.
+
+    The check behind the period rules: ``published`` is what earlier reports showed
+    plus the figure about to be shown.
+    """
+    check = _Audit(counts, relations, k, ())
+    check.hidden = sorted((key for key in counts if key not in published), key=check._order)
+    check.primary = {key for key in check.hidden if 0 < counts[key] < k}
+    return check._leak() is not None

@@ -156,6 +156,7 @@ async def export_csv(
             period=window,
             k=k,
             comment_k=comment_k(settings.mentoring_comment_k, k),
+            now=now,
         )
         for report in reports:
             writer.writerows(report_rows(report))

@@ -95,6 +95,7 @@ async def stats(ctx: Context) -> list[Intent]:
         period=request.period,
         k=k,
         comment_k=comment_k(ctx.settings.mentoring_comment_k, k),
+        now=ctx.now,
     )
     user = ctx.event.actor.user
     await log_view(

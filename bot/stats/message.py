@@ -267,6 +267,11 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
         )
     else:
         elements.append(Text(t("stats.no_answers") if not fb.answers else t("stats.not_enough")))
+    # Why the figures did not move, or are not shown (the period rules, bot.stats.memory).
+    if report.period_rule == "repeated":
+        elements.append(Note(t("stats.period_rule.repeated", k=report.k)))
+    elif report.period_rule == "withheld":
+        elements.append(Note(t("stats.period_rule.withheld")))
 
     elements.append(Heading(t("stats.by_role")))
     elements.append(

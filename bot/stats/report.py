@@ -25,6 +25,7 @@ from bot.stats.privacy import comment_excerpts, is_visible, nps
 from storage import stats as queries
 from storage.stats import FeedbackTotals
 from storage.tables import Programme
+from storage.types import utcnow
 
 ROLES = ("mentor", "mentee")
 PROBLEM = "problem"  # a check-in answer for the admins only
@@ -101,6 +102,7 @@ class Report:
     comments_allowed: bool = False  # enough answers for excerpts (there may be no comment)
     by_track: tuple[Slice, ...] = ()  # one programme with priority tracks; ``other`` last
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # the tracks' labels
+    period_rule: str | None = None  # "repeated" or "withheld" by the period rules (memory)
 
     @property
     def met_rate(self) -> float | None:
@@ -200,11 +202,22 @@ async def build_report(
     period: Period,
     k: int,
     comment_k: int,
+    now: datetime | None = None,
 ) -> Report:
     """The report for one programme (or all of them, ``programme_id=None``) over ``period``,
-    audited as a whole before it is returned."""
-    raw = await _gather(session, programme_id, programme_names, period, comment_k)
-    return publish([raw], k)[0]
+    audited as a whole, then held to the period rules (``bot.stats.memory``) against what
+    earlier reports showed, before it is returned."""
+    return (
+        await build_reports(
+            session,
+            scopes=[programme_id],
+            programme_names=programme_names,
+            period=period,
+            k=k,
+            comment_k=comment_k,
+            now=now,
+        )
+    )[0]
 
 
 async def build_reports(
@@ -215,11 +228,23 @@ async def build_reports(
     period: Period,
     k: int,
     comment_k: int,
+    now: datetime | None = None,
 ) -> list[Report]:
     """Several reports published together (the CSV export): audited together, so that no
-    hidden cell of one is the difference of cells shown in the others."""
+    hidden cell of one is the difference of cells shown in the others; then held to the
+    period rules, which remember what is shown (shared with ``/mentoring stats``)."""
+    # Imported here: the period rules build on this module's report types.
+    from bot.stats.memory import apply_period_rules
+
     raws = [await _gather(session, scope, programme_names, period, comment_k) for scope in scopes]
-    return publish(raws, k)
+    return await apply_period_rules(
+        session,
+        publish(raws, k),
+        scopes,
+        now=now or utcnow(),
+        k=k,
+        programme_names=programme_names,
+    )
 
 
 async def _gather(

@@ -180,10 +180,16 @@ async def test_a_hidden_slice_hides_its_next_smallest_sibling(harness: Harness) 
     assert maria.sees(f"Mentors: 4 active, 0 paused, 4 waiting for a match · {hidden}")
     assert maria.sees(f"Mentees: 7 active, 0 paused, 7 waiting for a match · {hidden}")
 
-    late = await enrolled(harness, "Mentor4", "mentor", p)
-    await give_feedback([late], usefulness="5", recommend="10")
+    late = [await enrolled(harness, f"Mentor{i}", "mentor", p) for i in range(4, 9)]
+    await give_feedback(late[:1], usefulness="5", recommend="10")
     await maria.types("/mentoring stats")
-    assert maria.sees("feedback: 5 answers, usefulness 5.0 / 5, NPS +100")
+    # One new answer in the open period: the figures shown last are repeated (period rules).
+    assert maria.sees("Answers: 11")
+    assert maria.sees(f"Mentors: 9 active, 0 paused, 9 waiting for a match · {hidden}")
+    await give_feedback(late[1:], usefulness="5", recommend="10")  # k new answers in all
+    await maria.types("/mentoring stats")
+    assert maria.sees("Answers: 16")
+    assert maria.sees("feedback: 9 answers, usefulness 5.0 / 5, NPS +100")
     assert maria.sees("feedback: 7 answers, usefulness 3.0 / 5, NPS −100")
 
 
