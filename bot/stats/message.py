@@ -100,8 +100,8 @@ def _nps(t: Translator, f: Feedback) -> str:
 
 
 def _feedback_line(t: Translator, f: Feedback) -> str:
-    if not f.answers:
-        return t("stats.no_answers")
+    # No answer at all reads like too few: telling them apart would say which hidden
+    # slice holds the answers (a role with none next to a role with "too few").
     if not f.shown:
         return t("stats.not_enough")
     return t(
@@ -160,7 +160,7 @@ def chart_text(t: Translator, report: Report) -> str:
         if point.usefulness is not None:
             usefulness = t("stats.usefulness_value", value=_number(t, point.usefulness))
         else:
-            usefulness = t("stats.chart.hidden" if point.answered else "stats.chart.no_answers")
+            usefulness = t("stats.chart.hidden")  # none and too few read alike (see above)
         lines.append(
             t(
                 "stats.chart.line",
@@ -266,7 +266,7 @@ def stats_message(t: Translator, report: Report, *, chart: bool = True) -> Messa
             )
         )
     else:
-        elements.append(Text(t("stats.no_answers") if not fb.answers else t("stats.not_enough")))
+        elements.append(Text(t("stats.not_enough")))
     # Why the figures did not move, or are not shown (the period rules, bot.stats.memory).
     if report.period_rule == "repeated":
         elements.append(Note(t("stats.period_rule.repeated", k=report.k)))

@@ -105,7 +105,7 @@ async def test_the_chart_comes_with_a_text_version(harness: Harness) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(image.url) < 60_000  # fits in a Teams card with room to spare
     assert maria.sees("Chart of the pairs that met and the average usefulness")
-    assert maria.sees(" — pairs that met: 1 · average usefulness: no answers")
+    assert maria.sees(" — pairs that met: 1 · average usefulness: not shown (too few answers)")
 
 
 async def test_anyone_else_is_refused_privately_and_nothing_is_logged(harness: Harness) -> None:

@@ -84,7 +84,7 @@ async def test_a_track_slice_appears_from_exactly_k_answers(harness: Harness) ->
     )
     assert maria.sees(
         "Neurodiversity: 0 active, 0 paused, 0 waiting for a match · hidden active pairs, "
-        "met: hidden · feedback: no answers yet"
+        "met: hidden · feedback: not enough answers yet to show this anonymously"
     )
     assert maria.sees(
         "No priority track (or not said): 5 active, 0 paused, hidden waiting for a match "
