@@ -193,7 +193,8 @@ _INLINE = re.compile(
     r"|(?<![\w*])\*(?P<b>[^*\n]*[^*\s])\*(?![\w*])"
     r"|(?<![\w_])_(?P<i>[^_\n]*[^_\s])_(?![\w_])"
     r"|(?<![\w~])~(?P<s>[^~\n]*[^~\s])~(?![\w~])"
-    r"|(?P<url>https?://[^\s<>]*[^\s<>.,;:!?'\")\]])"
+    # A bare address ends where an escaped < or > starts (the text is markup, entities kept).
+    r"|(?P<url>https?://(?:(?!&(?:lt|gt);)[^\s<>])*(?:(?!&(?:lt|gt);)[^\s<>.,;:!?'\")\]]))"
 )
 _BULLET = re.compile(r"^\s*(?:[-•]|\*(?=\s))\s+")
 

@@ -449,3 +449,12 @@ def test_conversation_ids_and_tabs() -> None:
     assert translate.conversation_ref("H-L-priya").channel_id == DM  # home acts from the DM
     with pytest.raises(BadRequest, match="unknown_conversation"):
         translate.conversation_id("random", "L-priya")
+
+
+def test_a_bare_address_stops_at_an_escaped_angle_bracket() -> None:
+    found = translate.runs("hello &lt;https://evil.example|click here&gt; &amp; more")
+    links = [r for r in found if "href" in r]
+    assert links == [{"text": "https://evil.example|click", "href": "https://evil.example|click"}]
+    assert "".join(r["text"] for r in found) == "hello <https://evil.example|click here> & more"
+    query = translate.runs("see https://example.com/a?b=1&amp;c=2.")
+    assert [r["href"] for r in query if "href" in r] == ["https://example.com/a?b=1&c=2"]
